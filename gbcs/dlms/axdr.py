@@ -1,0 +1,443 @@
+"""A-XDR encoding of the DLMS ``Data`` CHOICE: the whole type set, decode and encode.
+
+A decoded element is a dict with a ``type`` name and, for every type but null, a
+``value``.  Byte strings are upper-case hex; ``bit-string`` adds ``bits`` (the bit
+count); ``compact-array`` adds ``type_description``.  Keys such as ``datetime`` are
+annotations for people and are ignored by the encoder.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from ..ber import encode_length
+from ..errors import DecodeError, EncodeError
+from .datetime import describe_date, describe_date_time, describe_time
+
+MAX_DEPTH = 64
+
+# tag -> (name, fixed size or None, struct format or None)
+TYPE_NAMES: dict[int, str] = {
+    0x00: "null",
+    0x01: "array",
+    0x02: "structure",
+    0x03: "boolean",
+    0x04: "bit-string",
+    0x05: "double-long",
+    0x06: "double-long-unsigned",
+    0x09: "octet-string",
+    0x0A: "visible-string",
+    0x0C: "utf8-string",
+    0x0D: "bcd",
+    0x0F: "integer",
+    0x10: "long",
+    0x11: "unsigned",
+    0x12: "long-unsigned",
+    0x13: "compact-array",
+    0x14: "long64",
+    0x15: "long64-unsigned",
+    0x16: "enum",
+    0x17: "float32",
+    0x18: "float64",
+    0x19: "date-time",
+    0x1A: "date",
+    0x1B: "time",
+}
+TAGS: dict[str, int] = {name: tag for tag, name in TYPE_NAMES.items()}
+
+_INT_FORMATS: dict[int, struct.Struct] = {
+    0x05: struct.Struct(">i"),
+    0x06: struct.Struct(">I"),
+    0x0F: struct.Struct(">b"),
+    0x10: struct.Struct(">h"),
+    0x11: struct.Struct(">B"),
+    0x12: struct.Struct(">H"),
+    0x14: struct.Struct(">q"),
+    0x15: struct.Struct(">Q"),
+    0x16: struct.Struct(">B"),
+    0x0D: struct.Struct(">B"),
+}
+_LEAF_INTS: dict[int, tuple[str, int, Callable[[bytes, int], tuple[int]]]] = {
+    tag: (TYPE_NAMES[tag], fmt.size, fmt.unpack_from) for tag, fmt in _INT_FORMATS.items()
+}
+_FLOAT_FORMATS: dict[int, struct.Struct] = {0x17: struct.Struct(">f"), 0x18: struct.Struct(">d")}
+_FIXED_OCTETS: dict[int, tuple[int, Callable[[bytes], str | None]]] = {
+    0x19: (12, describe_date_time),
+    0x1A: (5, describe_date),
+    0x1B: (4, describe_time),
+}
+
+
+def read_count(buf: bytes, pos: int, end: int, field: str) -> tuple[int, int]:
+    """Read an A-XDR quantity (BER-style, shortest form) without tying it to the bytes left."""
+    if pos >= end:
+        raise DecodeError(pos, field, "count expected, input ends")
+    first = buf[pos]
+    if first < 0x80:
+        return first, pos + 1
+    n = first & 0x7F
+    if n == 0 or n > 4 or pos + 1 + n > end:
+        raise DecodeError(pos, field, f"bad count prefix 0x{first:02X}")
+    value = int.from_bytes(buf[pos + 1 : pos + 1 + n], "big")
+    if value < 0x80 or value < (1 << (8 * (n - 1))):
+        raise DecodeError(pos, field, f"count {value} is not in its shortest form")
+    return value, pos + 1 + n
+
+
+def _read_octets(buf: bytes, pos: int, end: int, field: str) -> tuple[bytes, int]:
+    """Read a length-prefixed octet string."""
+    start = pos
+    length, pos = read_count(buf, pos, end, field)
+    if pos + length > end:
+        raise DecodeError(start, field, f"length {length} runs past the end of the data ({end - pos} left)")
+    return buf[pos : pos + length], pos + length
+
+
+def decode_data(buf: bytes, pos: int, end: int, depth: int = 0) -> tuple[dict[str, Any], int]:
+    """Decode one tagged Data element at ``pos``; return it and the position after it."""
+    if pos >= end:
+        raise DecodeError(pos, "data", "element expected, input ends")
+    return _decode_value(buf[pos], buf, pos + 1, end, depth)
+
+
+def _decode_value(tag: int, buf: bytes, pos: int, end: int, depth: int) -> tuple[dict[str, Any], int]:
+    """Decode the value of a Data element whose tag has been read already."""
+    leaf = _LEAF_INTS.get(tag)
+    if leaf is not None:
+        name, size, unpack = leaf
+        if pos + size > end:
+            raise DecodeError(pos, name, f"{size} bytes expected, {end - pos} left")
+        return {"type": name, "value": unpack(buf, pos)[0]}, pos + size
+    if tag == 0x09:
+        length = buf[pos] if pos < end else 0x100
+        if length < 0x80 and pos + 1 + length <= end:
+            raw = buf[pos + 1 : pos + 1 + length]
+            pos += 1 + length
+        else:
+            raw, pos = _read_octets(buf, pos, end, "octet-string")
+        node: dict[str, Any] = {"type": "octet-string", "value": raw.hex().upper()}
+        if len(raw) == 12:
+            when = describe_date_time(raw)
+            if when is not None:
+                node["datetime"] = when
+        return node, pos
+    if tag == 0x02 or tag == 0x01:
+        if depth >= MAX_DEPTH:
+            raise DecodeError(pos - 1, TYPE_NAMES[tag], f"nesting deeper than {MAX_DEPTH} levels")
+        count, pos = read_count(buf, pos, end, TYPE_NAMES[tag] + " count")
+        if count > end - pos:
+            raise DecodeError(pos, TYPE_NAMES[tag], f"{count} elements cannot fit in {end - pos} bytes")
+        items = []
+        append = items.append
+        depth += 1
+        for _ in range(count):
+            if pos >= end:
+                raise DecodeError(pos, "data", "element expected, input ends")
+            inner = buf[pos]
+            leaf = _LEAF_INTS.get(inner)
+            if leaf is not None:
+                name, size, unpack = leaf
+                if pos + 1 + size > end:
+                    raise DecodeError(pos + 1, name, f"{size} bytes expected, {end - pos - 1} left")
+                append({"type": name, "value": unpack(buf, pos + 1)[0]})
+                pos += 1 + size
+            else:
+                item, pos = _decode_value(inner, buf, pos + 1, end, depth)
+                append(item)
+        return {"type": TYPE_NAMES[tag], "value": items}, pos
+    if tag == 0x00:
+        return {"type": "null"}, pos
+    if tag == 0x03:
+        if pos >= end:
+            raise DecodeError(pos, "boolean", "1 byte expected, input ends")
+        byte = buf[pos]
+        return {"type": "boolean", "value": bool(byte) if byte in (0, 1) else byte}, pos + 1
+    if tag == 0x04:
+        bits, pos = read_count(buf, pos, end, "bit-string")
+        nbytes = (bits + 7) // 8
+        if pos + nbytes > end:
+            raise DecodeError(pos, "bit-string", f"{nbytes} bytes expected, {end - pos} left")
+        return {"type": "bit-string", "bits": bits, "value": buf[pos : pos + nbytes].hex().upper()}, pos + nbytes
+    if tag == 0x0A or tag == 0x0C:
+        raw, pos = _read_octets(buf, pos, end, TYPE_NAMES[tag])
+        return _string_node(TYPE_NAMES[tag], raw), pos
+    fixed = _FIXED_OCTETS.get(tag)
+    if fixed is not None:
+        size, describe = fixed
+        if pos + size > end:
+            raise DecodeError(pos, TYPE_NAMES[tag], f"{size} bytes expected, {end - pos} left")
+        raw = buf[pos : pos + size]
+        node = {"type": TYPE_NAMES[tag], "value": raw.hex().upper()}
+        when = describe(raw)
+        if when is not None:
+            node["datetime"] = when
+        return node, pos + size
+    ffmt = _FLOAT_FORMATS.get(tag)
+    if ffmt is not None:
+        if pos + ffmt.size > end:
+            raise DecodeError(pos, TYPE_NAMES[tag], f"{ffmt.size} bytes expected, {end - pos} left")
+        return _float_node(TYPE_NAMES[tag], ffmt, buf[pos : pos + ffmt.size]), pos + ffmt.size
+    if tag == 0x13:
+        if depth >= MAX_DEPTH:
+            raise DecodeError(pos - 1, "compact-array", f"nesting deeper than {MAX_DEPTH} levels")
+        return _decode_compact_array(buf, pos, end, depth)
+    raise DecodeError(pos - 1, "data", f"unknown A-XDR type tag 0x{tag:02X}")
+
+
+def _string_node(type_name: str, raw: bytes) -> dict[str, Any]:
+    """visible-string / utf8-string: text when it decodes, else hex under ``hex``."""
+    try:
+        text = raw.decode("ascii" if type_name == "visible-string" else "utf-8")
+    except UnicodeDecodeError:
+        return {"type": type_name, "hex": raw.hex().upper()}
+    return {"type": type_name, "value": text}
+
+
+def _float_node(type_name: str, fmt: struct.Struct, raw: bytes) -> dict[str, Any]:
+    value = fmt.unpack(raw)[0]
+    if math.isnan(value):
+        return {"type": type_name, "raw": raw.hex().upper(), "value": None}
+    return {"type": type_name, "value": value}
+
+
+# ---------------------------------------------------------------- compact-array
+
+
+def _decode_type_description(buf: bytes, pos: int, end: int, depth: int) -> tuple[dict[str, Any], int]:
+    if depth >= MAX_DEPTH:
+        raise DecodeError(pos, "type-description", f"nesting deeper than {MAX_DEPTH} levels")
+    if pos >= end:
+        raise DecodeError(pos, "type-description", "input ends")
+    tag = buf[pos]
+    pos += 1
+    if tag == 0x01:
+        if pos + 2 > end:
+            raise DecodeError(pos, "type-description", "array element count truncated")
+        count = int.from_bytes(buf[pos : pos + 2], "big")
+        element, pos = _decode_type_description(buf, pos + 2, end, depth + 1)
+        return {"type": "array", "count": count, "element": element}, pos
+    if tag == 0x02:
+        count, pos = read_count(buf, pos, end, "type-description structure count")
+        if count > end - pos:
+            raise DecodeError(pos, "type-description", f"{count} members cannot fit in {end - pos} bytes")
+        members = []
+        for _ in range(count):
+            member, pos = _decode_type_description(buf, pos, end, depth + 1)
+            members.append(member)
+        return {"type": "structure", "members": members}, pos
+    if tag in TYPE_NAMES and tag != 0x13:
+        return {"type": TYPE_NAMES[tag]}, pos
+    raise DecodeError(pos - 1, "type-description", f"unknown type tag 0x{tag:02X}")
+
+
+def _decode_compact_array(buf: bytes, pos: int, end: int, depth: int) -> tuple[dict[str, Any], int]:
+    start = pos - 1
+    description, pos = _decode_type_description(buf, pos, end, depth + 1)
+    length, pos = read_count(buf, pos, end, "compact-array contents length")
+    stop = pos + length
+    if stop > end:
+        raise DecodeError(pos, "compact-array", f"contents length {length} runs past the end ({end - pos} left)")
+    fast = _flat_integer_layout(description)
+    if fast is not None and length % fast.size == 0:
+        if description["type"] == "structure":
+            values: list[Any] = [list(row) for row in fast.iter_unpack(buf[pos:stop])]
+        else:
+            values = [row[0] for row in fast.iter_unpack(buf[pos:stop])]
+        return {"type": "compact-array", "type_description": description, "value": values}, stop
+    values = []
+    while pos < stop:
+        value, new_pos = _decode_untagged(buf, pos, stop, description, depth + 1)
+        if new_pos == pos:
+            raise DecodeError(start, "compact-array", "element type occupies no bytes")
+        values.append(value)
+        pos = new_pos
+    return {"type": "compact-array", "type_description": description, "value": values}, stop
+
+
+_INT_CODES = {TYPE_NAMES[tag]: fmt.format[1:] for tag, fmt in _INT_FORMATS.items()}
+
+
+def _flat_integer_layout(description: dict[str, Any]) -> struct.Struct | None:
+    """A struct for a type description that is one integer type or a flat structure of them."""
+    if description["type"] == "structure":
+        members = description["members"]
+        if not members or any(member["type"] not in _INT_CODES for member in members):
+            return None
+        return _layout(">" + "".join(_INT_CODES[member["type"]] for member in members))
+    code = _INT_CODES.get(description["type"])
+    return None if code is None else _layout(">" + code)
+
+
+@cache
+def _layout(fmt: str) -> struct.Struct:
+    return struct.Struct(fmt)
+
+
+def _decode_untagged(buf: bytes, pos: int, end: int, desc: dict[str, Any], depth: int) -> tuple[Any, int]:
+    """Decode a value whose type comes from a compact-array type description."""
+    if depth >= MAX_DEPTH:
+        raise DecodeError(pos, "compact-array", f"nesting deeper than {MAX_DEPTH} levels")
+    kind = desc["type"]
+    if kind == "structure":
+        out = []
+        for member in desc["members"]:
+            value, pos = _decode_untagged(buf, pos, end, member, depth + 1)
+            out.append(value)
+        return out, pos
+    if kind == "array":
+        out = []
+        for _ in range(desc["count"]):
+            value, pos = _decode_untagged(buf, pos, end, desc["element"], depth + 1)
+            out.append(value)
+        return out, pos
+    tag = TAGS[kind]
+    if tag in (0x0A, 0x0C):
+        # Strings inside compact arrays are kept as hex: exact whatever the bytes are.
+        raw, pos = _read_octets(buf, pos, end, kind)
+        return raw.hex().upper(), pos
+    node, pos = _decode_value(tag, buf, pos, end, depth + 1)
+    return node.get("raw") or node.get("value"), pos
+
+
+# ---------------------------------------------------------------- encoding
+
+
+def encode_data(node: dict[str, Any], path: str = "data") -> bytes:
+    """Encode one Data element (the inverse of :func:`decode_data`)."""
+    out: list[bytes] = []
+    _encode_into(node, out, path, 0)
+    return b"".join(out)
+
+
+def _hex(value: Any, path: str) -> bytes:
+    try:
+        return bytes.fromhex(value)
+    except (TypeError, ValueError):
+        raise EncodeError(path, f"expected a hex string, got {value!r}") from None
+
+
+def _encode_into(node: Any, out: list[bytes], path: str, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise EncodeError(path, f"nesting deeper than {MAX_DEPTH} levels")
+    if not isinstance(node, dict) or node.get("type") not in TAGS:
+        raise EncodeError(path, "expected a Data element with a known 'type'")
+    kind = node["type"]
+    tag = TAGS[kind]
+    out.append(bytes((tag,)))
+    _encode_value(tag, kind, node, node.get("value"), out, path, depth)
+
+
+def _encode_value(tag: int, kind: str, node: dict[str, Any], value: Any, out: list[bytes], path: str, depth: int) -> None:
+    """Append the value bytes (without the tag) of a Data element."""
+    fmt = _INT_FORMATS.get(tag)
+    if fmt is not None:
+        try:
+            out.append(fmt.pack(value))
+        except (struct.error, TypeError):
+            raise EncodeError(path, f"{kind} value {value!r} out of range") from None
+        return
+    if tag == 0x00:
+        return
+    if tag in (0x01, 0x02):
+        if not isinstance(value, list):
+            raise EncodeError(path, f"{kind} value must be a list")
+        out.append(encode_length(len(value)))
+        for i, item in enumerate(value):
+            _encode_into(item, out, f"{path}/{i}", depth + 1)
+        return
+    if tag == 0x09:
+        raw = _hex(value, path)
+        out.append(encode_length(len(raw)) + raw)
+        return
+    if tag == 0x03:
+        if isinstance(value, bool):
+            out.append(b"\x01" if value else b"\x00")
+        elif isinstance(value, int) and 0 <= value <= 255:
+            out.append(bytes((value,)))
+        else:
+            raise EncodeError(path, f"boolean value {value!r} invalid")
+        return
+    if tag == 0x04:
+        raw = _hex(value, path)
+        bits = node.get("bits", len(raw) * 8)
+        if (bits + 7) // 8 != len(raw):
+            raise EncodeError(path, f"bit-string of {bits} bits needs {(bits + 7) // 8} bytes, got {len(raw)}")
+        out.append(encode_length(bits) + raw)
+        return
+    if tag in (0x0A, 0x0C):
+        if "hex" in node:
+            raw = _hex(node["hex"], path)
+        elif isinstance(value, str):
+            raw = value.encode("ascii" if tag == 0x0A else "utf-8", errors="strict")
+        else:
+            raise EncodeError(path, f"{kind} needs a text 'value' or a 'hex'")
+        out.append(encode_length(len(raw)) + raw)
+        return
+    if tag in _FIXED_OCTETS:
+        raw = _hex(value, path)
+        if len(raw) != _FIXED_OCTETS[tag][0]:
+            raise EncodeError(path, f"{kind} must be {_FIXED_OCTETS[tag][0]} bytes")
+        out.append(raw)
+        return
+    if tag in _FLOAT_FORMATS:
+        if node.get("raw") is not None:
+            out.append(_hex(node["raw"], path))
+        else:
+            try:
+                out.append(_FLOAT_FORMATS[tag].pack(value))
+            except (struct.error, TypeError):
+                raise EncodeError(path, f"{kind} value {value!r} invalid") from None
+        return
+    if tag == 0x13:
+        _encode_compact_array(node, out, path, depth)
+        return
+    raise EncodeError(path, f"cannot encode type {kind}")  # pragma: no cover - TAGS is exhaustive
+
+
+def _encode_type_description(desc: dict[str, Any], out: list[bytes], path: str) -> None:
+    kind = desc.get("type")
+    if kind == "array":
+        out.append(b"\x01" + int(desc["count"]).to_bytes(2, "big"))
+        _encode_type_description(desc["element"], out, path)
+    elif kind == "structure":
+        out.append(b"\x02" + encode_length(len(desc["members"])))
+        for member in desc["members"]:
+            _encode_type_description(member, out, path)
+    elif kind in TAGS and kind != "compact-array":
+        out.append(bytes((TAGS[kind],)))
+    else:
+        raise EncodeError(path, f"bad compact-array type description {desc!r}")
+
+
+def _encode_untagged(value: Any, desc: dict[str, Any], out: list[bytes], path: str, depth: int) -> None:
+    kind = desc["type"]
+    if kind in ("structure", "array"):
+        members = desc["members"] if kind == "structure" else [desc["element"]] * desc["count"]
+        if not isinstance(value, list) or len(value) != len(members):
+            raise EncodeError(path, f"compact-array {kind} value does not match its type description")
+        for i, (item, member) in enumerate(zip(value, members, strict=True)):
+            _encode_untagged(item, member, out, f"{path}/{i}", depth + 1)
+        return
+    tag = TAGS[kind]
+    if tag in (0x0A, 0x0C) or (tag in _FLOAT_FORMATS and isinstance(value, str)):
+        raw = _hex(value, path)
+        out.append(raw if tag in _FLOAT_FORMATS else encode_length(len(raw)) + raw)
+        return
+    _encode_value(tag, kind, {"type": kind, "value": value}, value, out, path, depth)
+
+
+def _encode_compact_array(node: dict[str, Any], out: list[bytes], path: str, depth: int) -> None:
+    desc = node.get("type_description")
+    values = node.get("value")
+    if not isinstance(desc, dict) or not isinstance(values, list):
+        raise EncodeError(path, "compact-array needs 'type_description' and a list 'value'")
+    _encode_type_description(desc, out, path)
+    body: list[bytes] = []
+    for i, value in enumerate(values):
+        _encode_untagged(value, desc, body, f"{path}/value/{i}", depth + 1)
+    contents = b"".join(body)
+    out.append(encode_length(len(contents)) + contents)

@@ -1,0 +1,1 @@
+"""smetsim proving package."""
