@@ -230,27 +230,32 @@ def _is_protection_parameters(node: dict[str, Any]) -> bool:
 def encrypted_elements(tree: dict[str, Any]) -> list[tuple[str, bytes]]:
     """Protected-data octet strings that follow their protection parameters (GBCS protected data)."""
     found: list[tuple[str, bytes]] = []
-    roots: list[tuple[str, dict[str, Any]]] = []
     if "notification" in tree:
-        roots.append(("/notification", tree["notification"]))
-    for i, item in enumerate(tree.get("data") or []):
-        roots.append((f"/data/{i}", item))
-    stack = roots
-    while stack:
-        path, node = stack.pop()
-        if node.get("type") not in ("structure", "array"):
-            continue
-        members = node["value"]
-        for i, member in enumerate(members):
-            if (
-                member.get("type") == "octet-string"
-                and i > 0
-                and _is_protection_parameters(members[i - 1])
-                and len(member["value"]) >= 34
-                and int(member["value"][:2], 16) & 0x20
-            ):
-                found.append((f"{path}/value/{i}/value", bytes.fromhex(member["value"])))
-            else:
-                stack.append((f"{path}/value/{i}", member))
-    found.sort()
+        _search(tree["notification"], "/notification", found)
+    for i, item in enumerate(tree.get("data") or ()):
+        _search(item, f"/data/{i}", found)
     return found
+
+
+_CONTAINERS = ("structure", "array")
+
+
+def _search(node: dict[str, Any], path: str, found: list[tuple[str, bytes]]) -> None:
+    """Depth-first search of one Data tree (depth is bounded by the decoder's nesting limit)."""
+    if node.get("type") not in _CONTAINERS:
+        return
+    previous: dict[str, Any] | None = None
+    for i, member in enumerate(node["value"]):
+        kind = member.get("type")
+        if kind == "octet-string":
+            value = member["value"]
+            if (
+                previous is not None
+                and len(value) >= 34
+                and int(value[:2], 16) & 0x20
+                and _is_protection_parameters(previous)
+            ):
+                found.append((f"{path}/value/{i}/value", bytes.fromhex(value)))
+        elif kind in _CONTAINERS:
+            _search(member, f"{path}/value/{i}", found)
+        previous = member

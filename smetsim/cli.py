@@ -1,0 +1,225 @@
+"""The ``smetsim`` command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from gbcs.crypto import KeystoreView
+from gbcs.errors import DecodeError, EncodeError
+from gbcs.framing import parse_frame
+from gbcs.message import blank_result, decode_message, encode_message
+
+from . import __version__
+from .inputs import iter_inputs
+from .keys import KeystoreError, load_keystore
+from .keys.keystore import USAGES
+from .security import KeyProblem, choose_acb, secure_tree, verify_into
+
+KEYS_OPTION = click.option(
+    "--keys", "keys_dir", type=click.Path(exists=True, file_okay=False), metavar="DIR",
+    help="Key store (<eui>[-pp]-<ds|ka>.<pem|key> files): verify, decrypt, sign and MAC.",
+)
+ACB_OPTION = click.option(
+    "--acb", metavar="EUI",
+    help="EUI-64 of the Access Control Broker that MACs remote-party commands "
+    "(default: the key store's only ACB certificate).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="smetsim")
+def main() -> None:
+    """smetsim: GB smart-metering (SMETS2+) device and HAN emulator.
+
+    \b
+    Decode and re-encode GBCS messages:
+      smetsim parse ../shared/corpus/rtds                 annotated trees
+      smetsim parse --json FILE.HEX > msgs.jsonl          JSON Lines, one per message
+      smetsim build msgs.jsonl                            back to hex, byte for byte
+    """
+
+
+def _parse_one(source: str, data: bytes, problem: str | None) -> dict[str, Any]:
+    if problem is not None:
+        result = blank_result(source)
+        result["error"] = f"offset 0: input: {problem}"
+        result["error_offset"] = 0
+        return result
+    return decode_message(data, source)
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON Lines (one object per message) instead of trees.")
+@KEYS_OPTION
+@ACB_OPTION
+@click.option("--colour/--no-colour", default=None, help="Colour the tree (default: when writing to a terminal).")
+def parse(inputs: tuple[str, ...], as_json: bool, keys_dir: str | None, acb: str | None, colour: bool | None) -> None:
+    """Decode GBCS messages.
+
+    INPUT is a file (hex text, base64 text or raw bytes; one message per text line),
+    a directory (every *.HEX below it, sorted) or - for standard input.
+
+    Exit status: 0 when every input parsed, 1 when any failed (all are processed).
+    """
+    from .render import render_result
+
+    if colour is None:
+        colour = sys.stdout.isatty()
+    view, acb_eui = _keys(keys_dir, acb)
+    failures = 0
+    for item in iter_inputs(list(inputs)):
+        result = _parse_one(item.source, item.data, item.problem)
+        frame = parse_frame(item.data) if result["ok"] else None
+        if frame is not None and view is not None:
+            verify_into(result, frame, view, acb_eui)
+        if not result["ok"]:
+            failures += 1
+        if as_json:
+            click.echo(json.dumps(result, separators=(",", ":")))
+        else:
+            click.echo(render_result(result, frame, colour))
+    sys.exit(1 if failures else 0)
+
+
+def _keys(keys_dir: str | None, acb: str | None) -> tuple[KeystoreView | None, bytes | None]:
+    """Load the key store once and pick the ACB; exit with a clear message on a problem."""
+    if keys_dir is None:
+        if acb is not None:
+            raise click.UsageError("--acb only makes sense with --keys")
+        return None, None
+    try:
+        store = load_keystore(keys_dir)
+        return store.view(), choose_acb(store, acb)
+    except (KeystoreError, KeyProblem, OSError) as exc:
+        raise click.UsageError(f"key store {keys_dir}: {exc}") from None
+
+
+@main.command()
+@click.argument("jsonl", type=click.File("r"), metavar="FILE.jsonl")
+@KEYS_OPTION
+@ACB_OPTION
+def build(jsonl: Any, keys_dir: str | None, acb: str | None) -> None:
+    """Encode messages from JSON Lines (as printed by ``parse --json``) to upper-case hex, one per line.
+
+    FILE.jsonl may be - for standard input.  Each object is encoded from its fields, so
+    edit a value and build again.  Exit status 1 when any line could not be encoded.
+
+    With --keys the message is secured afresh: decrypted elements are re-encrypted, a
+    signature is made as the message's originator when the signature form is "present",
+    and the MAC header's MAC is recomputed (the ACB's key pair for remote-party commands).
+    """
+    view, acb_eui = _keys(keys_dir, acb)
+    failures = 0
+    for number, line in enumerate(jsonl, 1):
+        if not line.strip():
+            continue
+        try:
+            tree = json.loads(line)
+            if not isinstance(tree, dict):
+                raise EncodeError("(line)", "expected a JSON object")
+            if tree.get("ok") is False:
+                raise EncodeError("ok", f"the message did not parse ({tree.get('error')}); nothing to build")
+            raw = encode_message(tree) if view is None else secure_tree(tree, view, acb_eui)
+            click.echo(raw.hex().upper())
+        except json.JSONDecodeError as exc:
+            failures += 1
+            click.echo(f"smetsim build: line {number}: not JSON: {exc.msg} at column {exc.colno}", err=True)
+        except (EncodeError, DecodeError, KeyProblem) as exc:
+            failures += 1
+            click.echo(f"smetsim build: line {number}: {exc}", err=True)
+    sys.exit(1 if failures else 0)
+
+
+def _eui_argument(text: str) -> bytes:
+    try:
+        eui = bytes.fromhex(text)
+    except ValueError:
+        eui = b""
+    if len(eui) != 8:
+        raise click.BadParameter(f"{text!r} is not an EUI-64 (16 hex digits)")
+    return eui
+
+
+@main.group()
+def keys() -> None:
+    """Key stores: create a test PKI, add devices, list what a key store holds.
+
+    \b
+      smetsim keys init ./pki                   root/issuing CAs, every remote party
+      smetsim keys device ./pki 00DB1234567890A0
+      smetsim keys list ../shared/corpus/rtds-keystore
+    """
+
+
+@keys.command("init")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--device", "devices", multiple=True, metavar="EUI",
+              help="Also issue a device's DS and KA keys (repeatable).")
+@click.option("--force", is_flag=True, help="Replace a PKI already in DIRECTORY.")
+@click.option("--validity-days", default=3650, show_default=True, help="Validity of the organisation certificates.")
+def keys_init(directory: str, devices: tuple[str, ...], force: bool, validity_days: int) -> None:
+    """Create a test PKI in DIRECTORY with the RTDS key-store layout.
+
+    Root and issuing CAs (in ca/), and for each remote party <eui>-ds and <eui>-ka
+    certificates with PKCS#8 keys: supplier (with a prepayment -pp-ka key and an xmlSign
+    role-135 certificate for DUIS), second supplier, network operator, access control
+    broker, transitional CoS, WAN provider, recovery and load controller (role 8).
+    """
+    from .keys.pki import PkiError, init_pki
+
+    try:
+        pki = init_pki(directory, devices=[_eui_argument(d) for d in devices], overwrite=force,
+                       validity_days=validity_days)
+    except PkiError as exc:
+        raise click.UsageError(str(exc)) from None
+    files = sorted(p.name for p in Path(pki.directory).iterdir() if p.is_file())
+    click.echo(f"test PKI in {directory}: {len(files)} key and certificate files")
+
+
+@keys.command("device")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.argument("euis", nargs=-1, required=True, metavar="EUI...")
+@click.option("--no-private-keys", is_flag=True, help="Write certificates only, as the RTDS key store does.")
+def keys_device(directory: str, euis: tuple[str, ...], no_private_keys: bool) -> None:
+    """Issue DS and KA device certificates (and keys) for each EUI from the PKI in DIRECTORY."""
+    from .keys.pki import PkiError, issue_device
+
+    for text in euis:
+        try:
+            written = issue_device(directory, _eui_argument(text), private_keys=not no_private_keys)
+        except PkiError as exc:
+            raise click.UsageError(str(exc)) from None
+        click.echo(f"{text.upper()}: " + ", ".join(p.name for p in written))
+
+
+@keys.command("list")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per EUI.")
+def keys_list(directory: str, as_json: bool) -> None:
+    """List the EUIs of a key store with their role, usages and any warnings."""
+    try:
+        store = load_keystore(directory)
+    except (KeystoreError, OSError) as exc:
+        raise click.UsageError(f"key store {directory}: {exc}") from None
+    for eui in store.euis():
+        usages = sorted(usage for usage in USAGES if store.entry(eui, usage) is not None)
+        private = sorted(u for u in usages if store.private_key(eui, u) is not None)
+        role = store.role(eui)
+        kind = "device" if store.is_device(eui) else (f"role {role}" if role is not None else "key only")
+        if as_json:
+            click.echo(json.dumps({"eui": eui.hex().upper(), "kind": kind, "role": role, "usages": usages,
+                                   "private": private}))
+        else:
+            click.echo(f"{eui.hex().upper()}  {kind:10s} {' '.join(usages):22s} private: {' '.join(private) or '-'}")
+    for warning in store.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,93 @@
+"""The command-line contract of `smetsim parse` and `smetsim build`, run as real processes."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SMETSIM = [sys.executable, "-m", "smetsim.cli"]
+
+
+def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([*SMETSIM, *args], input=stdin, capture_output=True, timeout=300)
+
+
+def test_parse_and_build_the_corpus(corpus: Path, tmp_path: Path) -> None:
+    rtds = corpus / "rtds"
+    parsed = run("parse", "--json", str(rtds))
+    assert parsed.returncode == 0, parsed.stderr.decode()
+    lines = parsed.stdout.decode().splitlines()
+    files = sorted(rtds.rglob("*.HEX"))
+    assert len(lines) == len(files)
+    required = {"source", "ok", "error", "cra", "counter", "originator", "recipient", "message_code", "use_case",
+                "mac_header", "signature", "mac", "payload_type", "payload", "signature_valid", "mac_valid",
+                "decrypted"}
+    for line, file in zip(lines, files, strict=True):
+        row = json.loads(line)
+        assert required <= row.keys()
+        assert row["ok"] and row["source"] == str(file)
+    jsonl = tmp_path / "all.jsonl"
+    jsonl.write_bytes(parsed.stdout)
+    built = run("build", str(jsonl))
+    assert built.returncode == 0, built.stderr.decode()
+    assert built.stdout.decode().split() == [f.read_text().strip() for f in files]
+
+
+def test_stdin_hex_base64_and_raw_files(rtds_files: list[Path], tmp_path: Path) -> None:
+    raw = bytes.fromhex(rtds_files[0].read_text().strip())
+    stdin = (raw.hex() + "\n" + base64.b64encode(raw).decode() + "\n").encode()
+    out = run("parse", "--json", "-", stdin=stdin)
+    rows = [json.loads(line) for line in out.stdout.decode().splitlines()]
+    assert out.returncode == 0 and [r["ok"] for r in rows] == [True, True]
+    binary = tmp_path / "message.bin"
+    binary.write_bytes(raw)
+    out = run("parse", "--json", str(binary))
+    assert out.returncode == 0 and json.loads(out.stdout)["counter"] == rows[0]["counter"]
+
+
+def test_bad_inputs_exit_1_with_offsets_and_no_traceback(rtds_files: list[Path], tmp_path: Path) -> None:
+    good = rtds_files[0]
+    truncated = tmp_path / "truncated.HEX"
+    truncated.write_text(good.read_text().strip()[:-10])
+    huge = tmp_path / "huge.HEX"
+    huge.write_text("DF84FFFFFFFF")
+    deep = tmp_path / "deep.HEX"
+    deep.write_text(("DF0901" + "00" * 8 + "08" + "11" * 8 + "08" + "22" * 8 + "00020019" + "8320000"
+                     [:0] + "82" + f"{20001:04X}" + "D9" + "00" * 4 + "00" + "01" + "01" + "0001" + "00" * 6 + "02"
+                     + "01" + "0201" * 10_000)[: 2 * 20_100] + "00")
+    empty = tmp_path / "empty.HEX"
+    empty.write_text("")
+    out = run("parse", "--json", str(good), str(truncated), str(huge), str(deep), str(empty), str(tmp_path / "nope"))
+    assert out.returncode == 1
+    assert b"Traceback" not in out.stderr
+    rows = [json.loads(line) for line in out.stdout.decode().splitlines()]
+    assert [r["ok"] for r in rows] == [True, False, False, False, False, False]
+    for row in rows[1:]:
+        assert row["error"].startswith("offset "), row
+
+
+def test_human_tree_shows_names_and_offsets(rtds_files: list[Path]) -> None:
+    target = next(f for f in rtds_files if "ECS17b" in f.name and f.name.endswith("_RESPONSE_GBCS.HEX"))
+    out = run("parse", str(target))
+    text = out.stdout.decode()
+    assert out.returncode == 0
+    assert "ECS17b Read ESME Energy Registers" in text and "access-response" in text
+    assert "00000" in text and "general-signing APDU" in text
+
+
+@pytest.mark.parametrize("line", ["not json", "[1,2]", '{"cra": "command"}', '{"ok": false, "error": "x"}'])
+def test_build_reports_bad_lines(tmp_path: Path, line: str) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(line + "\n")
+    out = run("build", str(bad))
+    assert out.returncode == 1 and b"line 1" in out.stderr and b"Traceback" not in out.stderr
+
+
+def test_help_teaches() -> None:
+    out = run("parse", "--help")
+    assert out.returncode == 0 and b"INPUT" in out.stdout and b"--json" in out.stdout
