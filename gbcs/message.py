@@ -63,9 +63,17 @@ def encrypted_elements(payload_type: str, payload: dict[str, Any]) -> list[tuple
     return [("/payload" + pointer, data) for pointer, data in _ENCRYPTED_FINDERS[payload_type](payload)]
 
 
-def _other_information(other: bytes) -> dict[str, Any]:
-    """The supplementary fields of other-information (gbcs spec §1.4), each None when absent."""
-    info = parse_other_information(other)
+def _other_information(frame: Frame) -> dict[str, Any]:
+    """The supplementary fields of other-information (gbcs spec §1.4), each None when absent.
+
+    Only the GBCS forms are accepted, so every accepted field re-encodes to the same bytes.
+    """
+    raw = frame.other_information
+    info = parse_other_information(raw)
+    if encode_other_information(info) != raw:
+        offset = frame.apdu_offset + 37 + len(frame.date_time)
+        reason = f"length {len(raw)} is not a GBCS form (2, 10, 18, 26, or with a certificate)"
+        raise DecodeError(offset, "other-information", reason)
     srp, cert = info.supplementary_remote_party, info.certificate
     return {
         "supplementary_remote_party": srp.hex().upper() if srp else None,
@@ -73,15 +81,6 @@ def _other_information(other: bytes) -> dict[str, Any]:
         "supplementary_originator_counter": info.supplementary_originator_counter,
         "certificate": cert.hex().upper() if cert else None,
     }
-
-
-def _check_other_information(frame: Frame) -> None:
-    """Only the GBCS forms are accepted, so every accepted field re-encodes to the same bytes."""
-    raw = frame.other_information
-    if encode_other_information(parse_other_information(raw)) != raw:
-        offset = frame.apdu_offset + 37 + len(frame.date_time)
-        reason = f"length {len(raw)} is not a GBCS form (2, 10, 18, 26, or with a certificate)"
-        raise DecodeError(offset, "other-information", reason)
 
 
 def blank_result(source: str | None) -> dict[str, Any]:
@@ -113,7 +112,6 @@ def decode_message(buf: bytes, source: str | None = None) -> dict[str, Any]:
     result = blank_result(source)
     try:
         frame = parse_frame(buf)
-        _check_other_information(frame)
         fill_from_frame(result, frame)
         payload_type = payload_type_of(frame.message_code, frame.content)
         result["payload_type"] = payload_type
@@ -143,7 +141,7 @@ def fill_from_frame(result: dict[str, Any], frame: Frame) -> None:
         security_control=frame.security_control,
         invocation_counter=frame.invocation_counter,
         date_time=frame.date_time.hex().upper() if frame.date_time else None,
-        other_information=_other_information(frame.other_information),
+        other_information=_other_information(frame),
         signature_form="absent" if signature is None else ("null" if not signature else "present"),
         signature=signature.hex().upper() if signature else None,
         mac=frame.mac.hex().upper() if frame.mac is not None else None,

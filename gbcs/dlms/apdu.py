@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from ..ber import encode_length
@@ -98,15 +99,10 @@ def _decode_request_specs(buf: bytes, pos: int, end: int) -> tuple[list[dict[str
         start = pos
         if pos + 10 > end:
             raise DecodeError(pos, "request-specification", "10 bytes expected (choice, class, OBIS, member)")
-        kind = REQUEST_KINDS.get(buf[pos])
-        if kind is None:
+        if buf[pos] not in REQUEST_KINDS:
             raise DecodeError(pos, "request-specification", f"unknown choice 0x{buf[pos]:02X}")
-        class_id = int.from_bytes(buf[pos + 1 : pos + 3], "big")
-        obis = buf[pos + 3 : pos + 9]
-        member = buf[pos + 9]
-        spec: dict[str, Any] = {"kind": kind, "class_id": class_id, "obis": format_obis(obis)}
-        spec["method" if kind == "action" else "attribute"] = member
-        spec.update(describe_descriptor(kind, class_id, obis, member))
+        spec: dict[str, Any] = dict(_describe_spec(buf[pos : pos + 10]))
+        kind = spec["kind"]
         pos += 10
         if kind in ("get-with-selection", "set-with-selection"):
             if pos >= end:
@@ -117,6 +113,18 @@ def _decode_request_specs(buf: bytes, pos: int, end: int) -> tuple[list[dict[str
             raise DecodeError(pos, "request-specification", "no progress")
         specs.append(spec)
     return specs, pos
+
+
+@lru_cache(maxsize=4096)
+def _describe_spec(raw: bytes) -> tuple[tuple[str, Any], ...]:
+    """The named fields of a 10-byte request specification (choice, class, OBIS, member); cached."""
+    kind = REQUEST_KINDS[raw[0]]
+    class_id = int.from_bytes(raw[1:3], "big")
+    obis = raw[3:9]
+    spec: dict[str, Any] = {"kind": kind, "class_id": class_id, "obis": format_obis(obis)}
+    spec["method" if kind == "action" else "attribute"] = raw[9]
+    spec.update(describe_descriptor(kind, class_id, obis, raw[9]))
+    return tuple(spec.items())
 
 
 def _decode_response_specs(buf: bytes, pos: int, end: int) -> tuple[list[dict[str, Any]], int]:
@@ -231,17 +239,20 @@ def encrypted_elements(tree: dict[str, Any]) -> list[tuple[str, bytes]]:
     """Protected-data octet strings that follow their protection parameters (GBCS protected data)."""
     found: list[tuple[str, bytes]] = []
     if "notification" in tree:
-        _search(tree["notification"], "/notification", found)
+        _search(tree["notification"], ["notification"], found)
     for i, item in enumerate(tree.get("data") or ()):
-        _search(item, f"/data/{i}", found)
+        _search(item, ["data", i], found)
     return found
 
 
 _CONTAINERS = ("structure", "array")
 
 
-def _search(node: dict[str, Any], path: str, found: list[tuple[str, bytes]]) -> None:
-    """Depth-first search of one Data tree (depth is bounded by the decoder's nesting limit)."""
+def _search(node: dict[str, Any], trail: list[Any], found: list[tuple[str, bytes]]) -> None:
+    """Depth-first search of one Data tree; ``trail`` is the path so far, formatted only on a match.
+
+    Depth is bounded by the decoder's nesting limit.
+    """
     if node.get("type") not in _CONTAINERS:
         return
     previous: dict[str, Any] | None = None
@@ -255,7 +266,10 @@ def _search(node: dict[str, Any], path: str, found: list[tuple[str, bytes]]) -> 
                 and int(value[:2], 16) & 0x20
                 and _is_protection_parameters(previous)
             ):
-                found.append((f"{path}/value/{i}/value", bytes.fromhex(value)))
+                path = "/".join(str(step) for step in trail)
+                found.append((f"/{path}/value/{i}/value", bytes.fromhex(value)))
         elif kind in _CONTAINERS:
-            _search(member, f"{path}/value/{i}", found)
+            trail += ("value", i)
+            _search(member, trail, found)
+            del trail[-2:]
         previous = member

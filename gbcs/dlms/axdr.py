@@ -64,6 +64,10 @@ _INT_FORMATS: dict[int, struct.Struct] = {
 _LEAF_INTS: dict[int, tuple[str, int, Callable[[bytes, int], tuple[int]]]] = {
     tag: (TYPE_NAMES[tag], fmt.size, fmt.unpack_from) for tag, fmt in _INT_FORMATS.items()
 }
+# The same, indexed by tag (a list lookup is cheaper than dict.get on the hot path).
+_LEAF_TABLE: list[tuple[str, int, Callable[[bytes, int], tuple[int]]] | None] = [
+    _LEAF_INTS.get(tag) for tag in range(256)
+]
 _FLOAT_FORMATS: dict[int, struct.Struct] = {0x17: struct.Struct(">f"), 0x18: struct.Struct(">d")}
 _FIXED_OCTETS: dict[int, tuple[int, Callable[[bytes], str | None]]] = {
     0x19: (12, describe_date_time),
@@ -106,7 +110,7 @@ def decode_data(buf: bytes, pos: int, end: int, depth: int = 0) -> tuple[dict[st
 
 def _decode_value(tag: int, buf: bytes, pos: int, end: int, depth: int) -> tuple[dict[str, Any], int]:
     """Decode the value of a Data element whose tag has been read already."""
-    leaf = _LEAF_INTS.get(tag)
+    leaf = _LEAF_TABLE[tag]
     if leaf is not None:
         name, size, unpack = leaf
         if pos + size > end:
@@ -138,7 +142,23 @@ def _decode_value(tag: int, buf: bytes, pos: int, end: int, depth: int) -> tuple
             if pos >= end:
                 raise DecodeError(pos, "data", "element expected, input ends")
             inner = buf[pos]
-            leaf = _LEAF_INTS.get(inner)
+            if inner == 0x09:
+                length = buf[pos + 1] if pos + 1 < end else 0x100
+                if length < 0x80 and pos + 2 + length <= end:
+                    raw = buf[pos + 2 : pos + 2 + length]
+                    node = {"type": "octet-string", "value": raw.hex().upper()}
+                    if length == 12:
+                        when = describe_date_time(raw)
+                        if when is not None:
+                            node["datetime"] = when
+                    append(node)
+                    pos += 2 + length
+                    continue
+            elif inner == 0x00:
+                append({"type": "null"})
+                pos += 1
+                continue
+            leaf = _LEAF_TABLE[inner]
             if leaf is not None:
                 name, size, unpack = leaf
                 if pos + 1 + size > end:
