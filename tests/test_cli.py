@@ -91,3 +91,56 @@ def test_build_reports_bad_lines(tmp_path: Path, line: str) -> None:
 def test_help_teaches() -> None:
     out = run("parse", "--help")
     assert out.returncode == 0 and b"INPUT" in out.stdout and b"--json" in out.stdout
+
+
+def _rows(out: subprocess.CompletedProcess[bytes]) -> list[dict]:
+    return [json.loads(line) for line in out.stdout.decode().splitlines()]
+
+
+def test_parse_with_keys_verifies_and_decrypts(corpus: Path, tmp_path: Path) -> None:
+    folder = corpus / "rtds" / "4.1.1_ECS17b"
+    out = run("parse", "--json", "--keys", str(corpus / "rtds-keystore"), str(folder))
+    rows = _rows(out)
+    assert out.returncode == 0 and rows
+    assert all(r["mac_valid"] is True for r in rows if r["mac"])
+    responses = [r for r in rows if r["cra"] == "response" and "SUCCESS" in r["source"]]
+    assert responses and all(r["decrypted"] and "decoded" in r["decrypted"][0] for r in responses)
+    # one flipped byte in the MAC'd part turns the MAC check false
+    raw = bytearray(bytes.fromhex(Path(rows[0]["source"]).read_text().strip()))
+    raw[-20] ^= 0x01
+    tampered = tmp_path / "tampered.HEX"
+    tampered.write_text(raw.hex().upper())
+    bad = _rows(run("parse", "--json", "--keys", str(corpus / "rtds-keystore"), str(tampered)))
+    assert bad[0]["ok"] is False or bad[0]["mac_valid"] is False
+
+
+def test_keys_init_then_build_with_keys_verifies(rtds_files: list[Path], tmp_path: Path) -> None:
+    pki = tmp_path / "pki"
+    init = run("keys", "init", str(pki), "--device", "00DB1234567890A0", "--device", "00DB1234567890A1")
+    assert init.returncode == 0, init.stderr.decode()
+    assert run("keys", "init", str(pki)).returncode != 0  # refuses to overwrite silently
+    listing = run("keys", "list", "--json", str(pki))
+    kinds = {row["eui"]: row["kind"] for row in _rows(listing)}
+    assert kinds["90B3D51F30000002"] == "role 4" and kinds["00DB1234567890A0"] == "device"
+    picked = [f for f in rtds_files if f.parent.name in ("4.1.1_ECS17b", "1.1.1_ECS01a")
+              and f.name.endswith(("_COMMAND_GBCS.HEX", "_RESPONSE_GBCS.HEX"))]
+    parsed = run("parse", "--json", *map(str, picked))
+    jsonl = tmp_path / "msgs.jsonl"
+    jsonl.write_bytes(parsed.stdout)
+    built = run("build", "--keys", str(pki), str(jsonl))
+    assert built.returncode == 0, built.stderr.decode()
+    again = tmp_path / "rebuilt.txt"
+    again.write_bytes(built.stdout)
+    rows = _rows(run("parse", "--json", "--keys", str(pki), str(again)))
+    assert len(rows) == len(picked)
+    for row in rows:
+        assert row["ok"]
+        assert row["mac_valid"] in (True, None) and row["signature_valid"] in (True, None)
+        assert row["mac_valid"] or row["signature_valid"]
+
+
+def test_keys_errors_are_clear(tmp_path: Path) -> None:
+    out = run("parse", "--keys", str(tmp_path / "missing"), "-", stdin=b"")
+    assert out.returncode == 2 and b"Traceback" not in out.stderr
+    out = run("parse", "--acb", "00", "-", stdin=b"")
+    assert out.returncode == 2 and b"--acb" in out.stderr
