@@ -132,43 +132,7 @@ def _decode_value(tag: int, buf: bytes, pos: int, end: int, depth: int) -> tuple
     if tag == 0x02 or tag == 0x01:
         if depth >= MAX_DEPTH:
             raise DecodeError(pos - 1, TYPE_NAMES[tag], f"nesting deeper than {MAX_DEPTH} levels")
-        count, pos = read_count(buf, pos, end, TYPE_NAMES[tag] + " count")
-        if count > end - pos:
-            raise DecodeError(pos, TYPE_NAMES[tag], f"{count} elements cannot fit in {end - pos} bytes")
-        items = []
-        append = items.append
-        depth += 1
-        for _ in range(count):
-            if pos >= end:
-                raise DecodeError(pos, "data", "element expected, input ends")
-            inner = buf[pos]
-            if inner == 0x09:
-                length = buf[pos + 1] if pos + 1 < end else 0x100
-                if length < 0x80 and pos + 2 + length <= end:
-                    raw = buf[pos + 2 : pos + 2 + length]
-                    node = {"type": "octet-string", "value": raw.hex().upper()}
-                    if length == 12:
-                        when = describe_date_time(raw)
-                        if when is not None:
-                            node["datetime"] = when
-                    append(node)
-                    pos += 2 + length
-                    continue
-            elif inner == 0x00:
-                append({"type": "null"})
-                pos += 1
-                continue
-            leaf = _LEAF_TABLE[inner]
-            if leaf is not None:
-                name, size, unpack = leaf
-                if pos + 1 + size > end:
-                    raise DecodeError(pos + 1, name, f"{size} bytes expected, {end - pos - 1} left")
-                append({"type": name, "value": unpack(buf, pos + 1)[0]})
-                pos += 1 + size
-            else:
-                item, pos = _decode_value(inner, buf, pos + 1, end, depth)
-                append(item)
-        return {"type": TYPE_NAMES[tag], "value": items}, pos
+        return _decode_containers(tag, buf, pos, end, depth)
     if tag == 0x00:
         return {"type": "null"}, pos
     if tag == 0x03:
@@ -206,6 +170,69 @@ def _decode_value(tag: int, buf: bytes, pos: int, end: int, depth: int) -> tuple
             raise DecodeError(pos - 1, "compact-array", f"nesting deeper than {MAX_DEPTH} levels")
         return _decode_compact_array(buf, pos, end, depth)
     raise DecodeError(pos - 1, "data", f"unknown A-XDR type tag 0x{tag:02X}")
+
+
+def _decode_containers(tag: int, buf: bytes, pos: int, end: int, depth: int) -> tuple[dict[str, Any], int]:
+    """An array or structure and everything inside it, with an explicit stack instead of recursion.
+
+    Nested arrays and structures are the bulk of GBCS DLMS data; walking them in one
+    loop avoids a Python call per element.  ``depth`` of the outermost is already checked.
+    """
+    count, pos = read_count(buf, pos, end, TYPE_NAMES[tag] + " count")
+    if count > end - pos:
+        raise DecodeError(pos, TYPE_NAMES[tag], f"{count} elements cannot fit in {end - pos} bytes")
+    items: list[dict[str, Any]] = []
+    root = {"type": TYPE_NAMES[tag], "value": items}
+    remaining = count
+    parents: list[tuple[list[dict[str, Any]], int]] = []
+    while True:
+        if not remaining:
+            if not parents:
+                return root, pos
+            items, remaining = parents.pop()
+            continue
+        remaining -= 1
+        if pos >= end:
+            raise DecodeError(pos, "data", "element expected, input ends")
+        inner = buf[pos]
+        if inner == 0x09:
+            length = buf[pos + 1] if pos + 1 < end else 0x100
+            if length < 0x80 and pos + 2 + length <= end:
+                raw = buf[pos + 2 : pos + 2 + length]
+                node: dict[str, Any] = {"type": "octet-string", "value": raw.hex().upper()}
+                if length == 12:
+                    when = describe_date_time(raw)
+                    if when is not None:
+                        node["datetime"] = when
+                items.append(node)
+                pos += 2 + length
+                continue
+        elif inner == 0x02 or inner == 0x01:
+            level = depth + len(parents) + 1
+            if level >= MAX_DEPTH:
+                raise DecodeError(pos, TYPE_NAMES[inner], f"nesting deeper than {MAX_DEPTH} levels")
+            count, pos = read_count(buf, pos + 1, end, TYPE_NAMES[inner] + " count")
+            if count > end - pos:
+                raise DecodeError(pos, TYPE_NAMES[inner], f"{count} elements cannot fit in {end - pos} bytes")
+            children: list[dict[str, Any]] = []
+            items.append({"type": TYPE_NAMES[inner], "value": children})
+            parents.append((items, remaining))
+            items, remaining = children, count
+            continue
+        elif inner == 0x00:
+            items.append({"type": "null"})
+            pos += 1
+            continue
+        leaf = _LEAF_TABLE[inner]
+        if leaf is not None:
+            name, size, unpack = leaf
+            if pos + 1 + size > end:
+                raise DecodeError(pos + 1, name, f"{size} bytes expected, {end - pos - 1} left")
+            items.append({"type": name, "value": unpack(buf, pos + 1)[0]})
+            pos += 1 + size
+            continue
+        node, pos = _decode_value(inner, buf, pos + 1, end, depth + len(parents) + 1)
+        items.append(node)
 
 
 def _string_node(type_name: str, raw: bytes) -> dict[str, Any]:
