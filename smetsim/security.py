@@ -10,6 +10,7 @@ from gbcs.errors import DecodeError, EncodeError
 from gbcs.framing import CRA_CODES, Frame
 from gbcs.gbz import decode_zcl_payload
 from gbcs.message import encode_payload, encrypted_elements, other_information_bytes
+from gbcs.pointer import set_pointer
 
 from .keys import Keystore
 
@@ -69,22 +70,6 @@ def verify_into(result: dict[str, Any], frame: Frame, view: KeystoreView, acb: b
         result["decryption_failed"] = checked["decryption_failed"]
 
 
-def _set_pointer(tree: dict[str, Any], pointer: str, value: str) -> None:
-    """Set the value at a JSON pointer (``/a/0/b``) inside ``tree``."""
-    parts = pointer.strip("/").split("/")
-    node: Any = tree
-    try:
-        for part in parts[:-1]:
-            node = node[int(part)] if isinstance(node, list) else node[part]
-        last = parts[-1]
-        if isinstance(node, list):
-            node[int(last)] = value
-        else:
-            node[last] = value
-    except (KeyError, IndexError, ValueError, TypeError):
-        raise EncodeError(pointer, "no such element in the payload") from None
-
-
 def secure_tree(tree: dict[str, Any], view: KeystoreView, acb: bytes | None) -> bytes:
     """Encode a message tree, re-encrypting decrypted elements, signing (as the originator) and MACing."""
     if tree.get("cra") not in CRA_CODES:
@@ -98,7 +83,10 @@ def secure_tree(tree: dict[str, Any], view: KeystoreView, acb: bytes | None) -> 
 
     def place(wires: dict[str, bytes]) -> bytes:
         for pointer, wire in wires.items():
-            _set_pointer(tree["payload"], pointer, wire.hex().upper())
+            try:
+                set_pointer(tree["payload"], pointer, wire.hex().upper())
+            except (KeyError, IndexError, ValueError, TypeError):
+                raise EncodeError(pointer, "no such element in the payload") from None
         return encode_payload(tree["payload_type"], tree["payload"])
 
     try:

@@ -22,6 +22,7 @@ from gbcs.crypto import (
     verify_message,
 )
 from gbcs.framing import parse_frame
+from gbcs.pointer import set_pointer
 from smetsim.keys import Keystore
 from smetsim.keys.pki import ACB_EUI, init_pki
 
@@ -127,18 +128,6 @@ def test_utrn_supplier_and_meter_agree(pki_dir: Path, fresh: KeystoreView) -> No
         utrn_for(fresh, ESME, SUPPLIER, 3 << 32, 2500, 0)
 
 
-def _set_pointer(tree: Any, pointer: str, value: Any) -> None:
-    parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
-    node = tree
-    for part in parts[:-1]:
-        node = node[int(part)] if isinstance(node, list) else node[part]
-    last = parts[-1]
-    if isinstance(node, list):
-        node[int(last)] = value
-    else:
-        node[last] = value
-
-
 def test_rtds_messages_re_secured_with_a_fresh_pki(rtds_messages: list[tuple[str, bytes]], corpus: Path,
                                                    fresh: KeystoreView) -> None:
     """Every RTDS message, re-signed, re-MAC'd and re-encrypted with fresh keys, verifies and decrypts."""
@@ -158,7 +147,7 @@ def test_rtds_messages_re_secured_with_a_fresh_pki(rtds_messages: list[tuple[str
         def encode(wires: Mapping[str, bytes], tree: Any = tree, payload_type: str = payload_type) -> bytes:
             edited = copy.deepcopy(tree)
             for pointer, wire in wires.items():
-                _set_pointer(edited, pointer, wire.hex().upper())
+                set_pointer(edited, pointer, wire.hex().upper())
             return message.encode_payload(payload_type, edited)
 
         form = "absent" if frame.signature is None else ("present" if frame.signature else "null")

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..codes import describe_alert_code, describe_message_code
 from ..errors import DecodeError, EncodeError
-from .zcl import decode_header, decode_payload, encode_header, encode_payload
+from .zcl import decode_header, decode_payload, encode_header, encode_payload, get_field
 from .zcl_names import CLUSTERS, command_name
 from .zcl_types import hex_bytes, utc_text
 
@@ -157,17 +157,8 @@ def _alert_data(data: bytes, pos: int, count: int, base: int, message_code: int 
 
 # --- encoding -----------------------------------------------------------------------------------
 
-def _get(obj: Any, key: str, path: str) -> Any:
-    if not isinstance(obj, dict):
-        raise EncodeError(path, "object expected")
-    try:
-        return obj[key]
-    except KeyError:
-        raise EncodeError(f"{path}/{key}", "field missing") from None
-
-
 def _be(obj: Any, key: str, size: int, path: str) -> bytes:
-    value = _get(obj, key, path)
+    value = get_field(obj, key, path)
     if not isinstance(value, int) or not 0 <= value < 1 << (8 * size):
         raise EncodeError(f"{path}/{key}", f"integer 0..{(1 << (8 * size)) - 1} expected")
     return value.to_bytes(size, "big")
@@ -184,7 +175,7 @@ def encode_gbz(tree: dict) -> bytes:
             raise EncodeError("/components", "list of at most 255 components expected")
         out.append(bytes((len(components),)))
     else:
-        alert_data = _get(tree, "alert_data", "")
+        alert_data = get_field(tree, "alert_data", "")
         out.append(_be(alert_data, "count", 1, "/alert_data"))
     if "alert_code" in tree:
         out.append(_be(tree, "alert_code", 2, "") + _be(tree, "alert_time", 4, ""))
@@ -202,13 +193,13 @@ def _encode_component(comp: Any, path: str) -> bytes:
     body = []
     if control & CF_FROM_DATE_TIME:
         body.append(_be(comp, "from_date_time", 4, path))
-    zcl = _get(comp, "zcl", path)
+    zcl = get_field(comp, "zcl", path)
     if control & CF_ENCRYPTED:
-        header = _get(comp, "additional_header", path)
+        header = get_field(comp, "additional_header", path)
         body.append(_be(header, "control", 1, f"{path}/additional_header"))
         body.append(_be(header, "frame_counter", 1, f"{path}/additional_header"))
         body.append(encode_header(zcl, f"{path}/zcl"))
-        blob = hex_bytes(_get(comp, "ciphered_information", path), f"{path}/ciphered_information")
+        blob = hex_bytes(get_field(comp, "ciphered_information", path), f"{path}/ciphered_information")
         if not SECURITY_ELEMENT_MIN <= len(blob) <= 0xFFFF:
             raise EncodeError(f"{path}/ciphered_information", "17..65535 bytes expected")
         body += [len(blob).to_bytes(2, "big"), blob]
@@ -222,7 +213,7 @@ def _encode_component(comp: Any, path: str) -> bytes:
 
 
 def _encode_alert_data(alert_data: Any, path: str) -> bytes:
-    fmt = _get(alert_data, "format", path)
+    fmt = get_field(alert_data, "format", path)
     if fmt == "future_dated":
         return b"".join((_be(alert_data, "tag", 1, path), _be(alert_data, "message_code", 2, path),
                          _be(alert_data, "originator_counter", 8, path), _be(alert_data, "cluster", 2, path),
@@ -230,7 +221,7 @@ def _encode_alert_data(alert_data: Any, path: str) -> bytes:
     if fmt == "meter_integrity":
         return _be(alert_data, "reason", 2, path)
     if fmt == "raw":
-        return hex_bytes(_get(alert_data, "hex", path), f"{path}/hex")
+        return hex_bytes(get_field(alert_data, "hex", path), f"{path}/hex")
     raise EncodeError(f"{path}/format", f"unknown alert data format {fmt!r}")
 
 

@@ -100,7 +100,8 @@ def decode_zcl_payload(cluster: int, frame_control: int, command: int, payload: 
     return zcl
 
 
-def _get(obj: Any, key: str, path: str) -> Any:
+def get_field(obj: Any, key: str, path: str) -> Any:
+    """``obj[key]`` for an encoder, with an EncodeError naming the path when it is missing."""
     if not isinstance(obj, dict):
         raise EncodeError(path, "object expected")
     try:
@@ -111,12 +112,12 @@ def _get(obj: Any, key: str, path: str) -> Any:
 
 def encode_header(zcl: Any, path: str) -> bytes:
     """Frame control, [manufacturer code], sequence, command id."""
-    fc = _get(zcl, "frame_control", path)
+    fc = get_field(zcl, "frame_control", path)
     out = int_bytes(fc, 1, False, f"{path}/frame_control")
     if fc & MANUFACTURER_SPECIFIC:
-        out += int_bytes(_get(zcl, "manufacturer_code", path), 2, False, f"{path}/manufacturer_code")
-    out += int_bytes(_get(zcl, "sequence", path), 1, False, f"{path}/sequence")
-    return out + int_bytes(_get(zcl, "command", path), 1, False, f"{path}/command")
+        out += int_bytes(get_field(zcl, "manufacturer_code", path), 2, False, f"{path}/manufacturer_code")
+    out += int_bytes(get_field(zcl, "sequence", path), 1, False, f"{path}/sequence")
+    return out + int_bytes(get_field(zcl, "command", path), 1, False, f"{path}/command")
 
 
 def encode_payload(cluster: int, zcl: dict, path: str) -> bytes:
