@@ -135,9 +135,9 @@ def _render_dlms(out: Printer, payload: dict[str, Any], base: int | None, total:
 def _render_generic(out: Printer, node: Any, depth: int, label: str = "") -> None:
     """Any JSON-like tree: scalars inline, with name annotations as notes."""
     if isinstance(node, dict):
-        note = ", ".join(str(node[k]) for k in _ANNOTATIONS if isinstance(node.get(k), str))
+        note = ", ".join(dict.fromkeys(str(node[k]) for k in _ANNOTATIONS if isinstance(node.get(k), str)))
         scalars = {k: v for k, v in node.items() if not isinstance(v, dict | list) and k not in _ANNOTATIONS}
-        summary = " ".join(f"{k}={_short(v)}" for k, v in scalars.items())
+        summary = " ".join(_field(k, v) for k, v in scalars.items())
         if label or summary:
             out.line(None, depth, label or "", summary, note)
         for key, value in node.items():
@@ -149,6 +149,18 @@ def _render_generic(out: Printer, node: Any, depth: int, label: str = "") -> Non
             _render_generic(out, item, depth + 1, f"[{i}]")
     else:
         out.line(None, depth, label, _short(node))
+
+
+# Identifiers engineers read in hex (ZCL clusters and attributes, profiles, codes).
+_HEX_KEYS = {"profile": 4, "cluster": 4, "attribute": 4, "attribute_id": 4, "alert_code": 4, "message_code": 4,
+             "manufacturer_code": 4, "control": 2, "frame_control": 2, "command": 2}
+
+
+def _field(key: str, value: Any) -> str:
+    width = _HEX_KEYS.get(key)
+    if width and isinstance(value, int) and not isinstance(value, bool):
+        return f"{key}=0x{value:0{width}X}"
+    return f"{key}={_short(value)}"
 
 
 def _short(value: Any) -> str:
