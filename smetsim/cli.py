@@ -136,6 +136,41 @@ def build(jsonl: Any, keys_dir: str | None, acb: str | None) -> None:
     sys.exit(1 if failures else 0)
 
 
+@main.command()
+@click.argument("corpus_dir", type=click.Path(exists=True, file_okay=False), metavar="CORPUS_DIR")
+@click.option("--keys", "keys_dir", required=True, type=click.Path(exists=True, file_okay=False), metavar="DIR",
+              help="Key store with the remote parties' certificates and the ACB's private keys.")
+@click.option("--premises", required=True, type=click.Path(exists=True, dir_okay=False), metavar="PREMISES.toml",
+              help="Device type of each recipient EUI ([devices] table).")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), metavar="OUT_DIR",
+              help="Where responses, alerts, device certificates and summary.json are written.")
+def replay(corpus_dir: str, keys_dir: str, premises: str, out_dir: str) -> None:
+    """Replay every *_COMMAND_GBCS.HEX below CORPUS_DIR against freshly commissioned emulated devices.
+
+    \b
+    Each command goes to a new device with the command's recipient EUI (type from
+    PREMISES.toml), with its ACB MAC re-applied for that device's own KA key. Written:
+      OUT_DIR/<folder>/<stem>_RESPONSE_GBCS.HEX       the device's response
+      OUT_DIR/<folder>/<stem>_ALERT_<k>_GBCS.HEX      alerts raised until nothing is pending
+      OUT_DIR/keys/<eui>-ds.pem, <eui>-ka.pem         the emulated devices' certificates
+      OUT_DIR/summary.json                            counts and per-command outcomes
+    """
+    from emulator.replay import replay as run_replay
+
+    files = sorted(Path(corpus_dir).rglob("*_COMMAND_GBCS.HEX"))
+    if not files:
+        raise click.UsageError(f"no *_COMMAND_GBCS.HEX files below {corpus_dir}")
+    with click.progressbar(length=len(files), label="replaying", file=sys.stderr) as bar:
+        try:
+            summary = run_replay(corpus_dir, keys_dir, premises, out_dir,
+                                 progress=lambda done, total, name: bar.update(1))
+        except (ValueError, OSError) as exc:
+            raise click.UsageError(str(exc)) from None
+    counts = {key: value for key, value in summary.items() if isinstance(value, int)}
+    click.echo(" ".join(f"{key}={value}" for key, value in counts.items()))
+    click.echo(f"summary: {Path(out_dir) / 'summary.json'}")
+
+
 def _eui_argument(text: str) -> bytes:
     try:
         eui = bytes.fromhex(text)

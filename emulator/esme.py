@@ -1,0 +1,65 @@
+"""The emulated ESME (and SAPC, which GBCS treats as an ESME): a COSEM device with its logs as profiles.
+
+The event and security logs (profile generic objects 0-0:99.98.0.255 and 0-0:99.98.1.255)
+read from the device's own logs, one row per entry: UTC seconds since 2000
+(double-long-unsigned), the event code (long-unsigned) and its data (octet-string); resetting
+the profile clears the log.  [I] for the row layout.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .cosem_classes import Node, node, structure
+from .cosem_device import CosemDevice
+from .cosem_time import to_gbcs_seconds
+from .logs import DeviceLog
+
+if TYPE_CHECKING:
+    from .cosem_model import CosemObject
+    from .dlms_server import DlmsServer
+
+EVENT_LOG = bytes((0, 0, 99, 98, 0, 255))
+SECURITY_LOG = bytes((0, 0, 99, 98, 1, 255))
+PROFILE_CLASS = 7
+
+
+class Esme(CosemDevice):
+    """An ESME: its object model, with the event and security logs readable as profiles."""
+
+    kind = "ESME"
+    __slots__ = ()
+
+    def _log_of(self, obj: CosemObject) -> DeviceLog | None:
+        if obj.class_id != PROFILE_CLASS:
+            return None
+        if obj.obis == EVENT_LOG:
+            return self.event_log
+        if obj.obis == SECURITY_LOG:
+            return self.security_log
+        return None
+
+    @staticmethod
+    def _row(time: float, code: int) -> Node:
+        return structure(node("double-long-unsigned", max(0, to_gbcs_seconds(time))),
+                         node("long-unsigned", code & 0xFFFF), node("octet-string", ""))
+
+    def read(self, obj: CosemObject, attribute: int) -> Node:
+        log = self._log_of(obj)
+        if log is not None and attribute in (2, 7):
+            if attribute == 7:
+                return node("double-long-unsigned", len(log))
+            return {"type": "array", "value": [self._row(entry.time, entry.code) for entry in log.entries()]}
+        return super().read(obj, attribute)
+
+    def row_template(self, obj: CosemObject) -> Node | None:
+        if self._log_of(obj) is not None:
+            return self._row(0.0, 0)
+        return super().row_template(obj)
+
+    def method_override(self, server: DlmsServer, obj: CosemObject, name: str, parameters: Node) -> Any:
+        log = self._log_of(obj)
+        if log is not None and name == "profile_reset":
+            log.clear()
+            return None
+        return super().method_override(server, obj, name, parameters)

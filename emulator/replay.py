@@ -1,0 +1,250 @@
+"""``smetsim replay``: run every command of a corpus against freshly commissioned emulated devices.
+
+For each ``*_COMMAND_GBCS.HEX`` below the corpus directory:
+
+* a new device with the command's recipient EUI, of the type the premises file gives
+  (``[devices]`` EUI = kind; optional ``[profiles]`` EUI = profile name), trusting the
+  remote parties of the key store (one per role: ``[anchors]`` role = EUI, else the lowest
+  EUI of that role), joined on the HAN to the other premises devices;
+* the command's MAC is re-applied for the device's own KA key: by the ACB (its private key
+  is in the key store) for remote-party commands, by the emulated originator for commands
+  from a premises device (PCS); commands without a MAC header are passed as they are;
+* the device executes it; virtual time then runs until nothing is pending, so future-dated
+  instructions execute and alert.
+
+Outputs: ``OUT/<folder>/<stem>_RESPONSE_GBCS.HEX``, ``OUT/<folder>/<stem>_ALERT_<k>_GBCS.HEX``,
+``OUT/keys/<eui>-ds.pem`` and ``-ka.pem`` (the emulated devices' certificates) and
+``OUT/summary.json``.  Each device's keys come from a fresh test PKI (smetsim.keys.pki).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import tempfile
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from gbcs.crypto import KeystoreView, mac_for
+from gbcs.errors import DecodeError
+from gbcs.framing import build_mac_header_message, parse_frame
+from smetsim.keys import Keystore
+from smetsim.keys.pki import init_pki
+
+from .clock import VirtualClock
+from .device import Device
+from .identity import DeviceKeys
+from .kinds import create_device
+from .profiles import KINDS, ProfileError, generic_profile, load_profile
+from .trust import TrustAnchors
+
+COMMAND_SUFFIX = "_COMMAND_GBCS.HEX"
+# The virtual clock of every replayed device starts here: the device clock RTDS responses carry.
+DEFAULT_START = "2015-01-01T00:00:00Z"
+Progress = Callable[[int, int, str], None]
+
+
+class ReplayError(ValueError):
+    """Inputs that make a replay impossible (no premises file, a bad device type ...)."""
+
+
+@dataclasses.dataclass
+class Premises:
+    """The devices of the premises file and how the emulation is set up."""
+
+    devices: dict[bytes, str]
+    profiles: dict[bytes, str]
+    anchors: dict[int, bytes]
+    start: str = DEFAULT_START
+    seed: int = 0
+
+
+def load_premises(path: str | Path) -> Premises:
+    """Read a premises TOML file (see the module docstring)."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ReplayError(f"{path}: {exc}") from None
+
+    def eui(text: str, table: str) -> bytes:
+        try:
+            value = bytes.fromhex(text)
+        except ValueError:
+            value = b""
+        if len(value) != 8:
+            raise ReplayError(f"{path}: [{table}] {text!r} is not an EUI-64 (16 hex digits)")
+        return value
+
+    devices = {}
+    for key, kind in (data.get("devices") or {}).items():
+        if kind not in KINDS:
+            raise ReplayError(f"{path}: [devices] {key}: {kind!r} is not one of {', '.join(KINDS)}")
+        devices[eui(key, "devices")] = kind
+    profiles = {eui(k, "profiles"): str(v) for k, v in (data.get("profiles") or {}).items()}
+    anchors = {}
+    for role, value in (data.get("anchors") or {}).items():
+        if not str(role).isdigit():
+            raise ReplayError(f"{path}: [anchors] {role!r} is not a role code")
+        anchors[int(role)] = eui(str(value), "anchors")
+    clock = data.get("clock") or {}
+    return Premises(devices, profiles, anchors, str(clock.get("start", DEFAULT_START)), int(clock.get("seed", 0)))
+
+
+class _Emulation:
+    """Premises devices' keys, profiles and the remote-party key store, shared by every command."""
+
+    def __init__(self, keys_dir: Path, premises: Premises, pki_dir: Path) -> None:
+        self.store = Keystore.load(keys_dir)
+        self.premises = premises
+        self.anchors = TrustAnchors.from_keystore(self.store, premises.anchors)
+        self.acb = self.anchors.acb
+        pki = init_pki(pki_dir, parties=(), overwrite=True)
+        self.keys = {eui: DeviceKeys.issue(pki, eui) for eui in premises.devices}
+        self.profiles = {}
+        for eui, kind in premises.devices.items():
+            name = premises.profiles.get(eui)
+            try:
+                self.profiles[eui] = load_profile(name) if name else generic_profile(kind)
+            except ProfileError as exc:
+                raise ReplayError(str(exc)) from None
+        self._view = self.store.view()
+
+    def device(self, eui: bytes) -> tuple[Device, VirtualClock]:
+        """A freshly commissioned device with the premises' keys, anchors and HAN peers."""
+        clock = VirtualClock(self.premises.start, seed=self.premises.seed)
+        device = create_device(self.profiles[eui], eui, clock, self.anchors, self.keys[eui])
+        for peer, kind in self.premises.devices.items():
+            if peer != eui:
+                keys = self.keys[peer]
+                device.join(peer, kind, keys.ka.public_key(), keys.ds.public_key())
+        return device, clock
+
+    def remac(self, raw: bytes) -> bytes:
+        """The command with its MAC recomputed for the recipient's emulated KA key."""
+        frame = parse_frame(raw)
+        if not frame.mac_header:
+            return raw
+        recipient_keys = self.keys[frame.recipient]
+        originator_keys = self.keys.get(frame.originator)
+        view = self._view.with_ka_public(frame.recipient, recipient_keys.ka.public_key())
+        if originator_keys is not None:  # a premises device sends it (PCS): device-to-device MAC
+            view = _with_private(view, frame.originator, originator_keys.ka)
+            view = view.with_ka_public(frame.originator, originator_keys.ka.public_key())
+            view = dataclasses.replace(view, is_device=lambda e, o=frame.originator: e == o)
+        elif self.acb is None:
+            raise ReplayError("the key store has no access control broker to MAC commands")
+        mac = mac_for(frame.apdu, frame.cra, frame.counter, frame.originator, frame.recipient, view,
+                      self.acb or b"")
+        return build_mac_header_message(frame.apdu, mac, frame.security_control or 0x11,
+                                        frame.invocation_counter or 0)
+
+
+def _with_private(view: KeystoreView, eui: bytes, key: ec.EllipticCurvePrivateKey) -> KeystoreView:
+    base = view.ka_private
+
+    def lookup(wanted: bytes) -> ec.EllipticCurvePrivateKey | None:
+        return key if wanted == eui else base(wanted)
+
+    return dataclasses.replace(view, ka_private=lookup)
+
+
+def _write_hex(path: Path, data: bytes) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(data.hex().upper())
+    return path.name
+
+
+def replay(
+    corpus_dir: str | Path,
+    keys_dir: str | Path,
+    premises_path: str | Path,
+    out_dir: str | Path,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Replay every command of ``corpus_dir``; returns the summary also written to OUT/summary.json.
+
+    ``progress(done, total, command name)`` is called after each command.
+    """
+    corpus = Path(corpus_dir)
+    out = Path(out_dir)
+    commands = sorted(p for p in corpus.rglob(f"*{COMMAND_SUFFIX}") if p.is_file())
+    premises = load_premises(premises_path)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="smetsim-pki-") as pki_dir:
+        emulation = _Emulation(Path(keys_dir), premises, Path(pki_dir))
+    outcomes: list[dict[str, Any]] = []
+    errors: list[str] = []
+    for done, path in enumerate(commands, 1):
+        outcome = _replay_one(emulation, corpus, path, out)
+        outcomes.append(outcome)
+        if outcome.get("error"):
+            errors.append(f"{outcome['command']}: {outcome['error']}")
+        if progress is not None:
+            progress(done, len(commands), path.name)
+    keys_out = out / "keys"
+    keys_out.mkdir(exist_ok=True)
+    for eui, keys in emulation.keys.items():
+        for usage in ("ds", "ka"):
+            pem = keys.certificate_pem(usage)
+            if pem is not None:
+                (keys_out / f"{eui.hex()}-{usage}.pem").write_bytes(pem)
+    summary = {
+        "corpus": str(corpus),
+        "start": premises.start,
+        "commands": len(commands),
+        "responses": sum(1 for o in outcomes if o.get("response")),
+        "alerts": sum(len(o.get("alerts", ())) for o in outcomes),
+        "refused": sum(1 for o in outcomes if o.get("refused")),
+        "not_supported": sum(1 for o in outcomes if o.get("not_supported")),
+        "no_response": sum(1 for o in outcomes if not o.get("response") and not o.get("error")),
+        "errors": errors,
+        "outcomes": outcomes,
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=1))
+    return summary
+
+
+def _replay_one(emulation: _Emulation, corpus: Path, path: Path, out: Path) -> dict[str, Any]:
+    relative = path.relative_to(corpus)
+    stem = path.name[: -len(COMMAND_SUFFIX)]
+    folder = out / relative.parent
+    outcome: dict[str, Any] = {"command": str(relative)}
+    try:
+        raw = bytes.fromhex(path.read_text().strip())
+        frame = parse_frame(raw)
+    except (ValueError, DecodeError) as exc:
+        outcome["error"] = f"unreadable command: {exc}"
+        return outcome
+    outcome["recipient"] = frame.recipient.hex().upper()
+    outcome["message_code"] = f"0x{frame.message_code:04X}"
+    kind = emulation.premises.devices.get(frame.recipient)
+    if kind is None:
+        outcome["error"] = "recipient is not a premises device"
+        return outcome
+    outcome["kind"] = kind
+    device, clock = emulation.device(frame.recipient)
+    try:
+        command = emulation.remac(raw)
+    except Exception as exc:  # reported per command
+        outcome["error"] = f"cannot re-MAC: {exc}"
+        return outcome
+    result = device.handle(command)
+    clock.run_until_idle()
+    alerts = [*result.alerts, *device.outbox]
+    if result.response is not None:
+        outcome["response"] = _write_hex(folder / f"{stem}_RESPONSE_GBCS.HEX", result.response)
+    outcome["alerts"] = [_write_hex(folder / f"{stem}_ALERT_{k}_GBCS.HEX", alert) for k, alert in enumerate(alerts, 1)]
+    refused = device.security_log.entries()
+    if refused:
+        outcome["refused"] = refused[-1].detail
+    unsupported = [e.detail for e in device.event_log.entries() if "not supported" in e.detail]
+    if unsupported:
+        outcome["not_supported"] = unsupported[-1]
+    if clock.errors:
+        outcome["error"] = "; ".join(f"{type(e).__name__}: {e}" for _, e in clock.errors)
+    return outcome
