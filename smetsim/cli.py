@@ -41,6 +41,12 @@ def main() -> None:
       smetsim parse ../shared/corpus/rtds                 annotated trees
       smetsim parse --json FILE.HEX > msgs.jsonl          JSON Lines, one per message
       smetsim build msgs.jsonl                            back to hex, byte for byte
+    \b
+    Keys and devices:
+      smetsim parse --keys ../shared/corpus/rtds-keystore FILE.HEX   verify and decrypt
+      smetsim keys init ./pki                             a test PKI (RTDS file layout)
+      smetsim replay ../shared/corpus/rtds --keys ../shared/corpus/rtds-keystore \\
+          --premises ../shared/corpus/rtds-premises.toml --out ./replay
     """
 
 
@@ -53,7 +59,7 @@ def _parse_one(source: str, data: bytes, problem: str | None) -> dict[str, Any]:
     return decode_message(data, source)
 
 
-@main.command()
+@main.command(short_help="Decode GBCS messages: annotated trees or JSON Lines.")
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON Lines (one object per message) instead of trees.")
 @KEYS_OPTION
@@ -100,7 +106,7 @@ def _keys(keys_dir: str | None, acb: str | None) -> tuple[KeystoreView | None, b
         raise click.UsageError(f"key store {keys_dir}: {exc}") from None
 
 
-@main.command()
+@main.command(short_help="Encode parsed messages (JSON Lines) back to hex.")
 @click.argument("jsonl", type=click.File("r"), metavar="FILE.jsonl")
 @KEYS_OPTION
 @ACB_OPTION
@@ -136,7 +142,7 @@ def build(jsonl: Any, keys_dir: str | None, acb: str | None) -> None:
     sys.exit(1 if failures else 0)
 
 
-@main.command()
+@main.command(short_help="Run corpus commands against fresh emulated devices.")
 @click.argument("corpus_dir", type=click.Path(exists=True, file_okay=False), metavar="CORPUS_DIR")
 @click.option("--keys", "keys_dir", required=True, type=click.Path(exists=True, file_okay=False), metavar="DIR",
               help="Key store with the remote parties' certificates and the ACB's private keys.")
@@ -181,7 +187,7 @@ def _eui_argument(text: str) -> bytes:
     return eui
 
 
-@main.group()
+@main.group(short_help="Create a test PKI, add devices, list a key store.")
 def keys() -> None:
     """Key stores: create a test PKI, add devices, list what a key store holds.
 
