@@ -212,7 +212,8 @@ def replay(
 def _replay_one(emulation: _Emulation, corpus: Path, path: Path, out: Path) -> dict[str, Any]:
     relative = path.relative_to(corpus)
     stem = path.name[: -len(COMMAND_SUFFIX)]
-    folder = out / relative.parent
+    # <folder> is the command's folder, also when CORPUS_DIR is that folder itself.
+    folder = out / (relative.parent if relative.parent != Path(".") else path.parent.name)
     outcome: dict[str, Any] = {"command": str(relative)}
     try:
         raw = bytes.fromhex(path.read_text().strip())

@@ -144,3 +144,23 @@ def test_keys_errors_are_clear(tmp_path: Path) -> None:
     assert out.returncode == 2 and b"Traceback" not in out.stderr
     out = run("parse", "--acb", "00", "-", stdin=b"")
     assert out.returncode == 2 and b"--acb" in out.stderr
+
+
+def test_replay_contract(corpus: Path, tmp_path: Path) -> None:
+    folder = corpus / "rtds" / "4.1.1_ECS17b"
+    out = tmp_path / "out"
+    done = run("replay", str(folder), "--keys", str(corpus / "rtds-keystore"),
+               "--premises", str(corpus / "rtds-premises.toml"), "--out", str(out))
+    assert done.returncode == 0, done.stderr.decode()
+    commands = sorted(folder.glob("*_COMMAND_GBCS.HEX"))
+    for command in commands:
+        stem = command.name[: -len("_COMMAND_GBCS.HEX")]
+        response = out / folder.name / f"{stem}_RESPONSE_GBCS.HEX"
+        assert response.is_file(), response
+        assert json.loads(run("parse", "--json", str(response)).stdout)["cra"] == "response"
+    assert (out / "keys" / "00db1234567890a0-ds.pem").is_file() and (out / "keys" / "00db1234567890a0-ka.pem").is_file()
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["commands"] == len(commands)
+    bad = run("replay", str(tmp_path), "--keys", str(corpus / "rtds-keystore"),
+              "--premises", str(corpus / "rtds-premises.toml"), "--out", str(out))
+    assert bad.returncode == 2 and b"no *_COMMAND_GBCS.HEX" in bad.stderr
