@@ -14,6 +14,7 @@ from . import cosem_methods, cosem_time
 from .alerts import FUTURE_DATED_DLMS, instruction_reference
 from .cosem_classes import Node, node
 from .cosem_model import CosemObject, ObjectModel
+from .cosem_time import to_gbcs_seconds
 from .device import Device
 from .future import PendingInstruction
 from .protected_data import get_protected_attributes
@@ -76,6 +77,16 @@ class CosemDevice(Device):
 
     def read_attribute(self, class_id: int, obis: bytes, attribute: int) -> Node:
         return self.read(self.model.find(class_id, obis), attribute)
+
+    def capture_value(self, class_id: int, obis: bytes, attribute: int) -> Node:
+        """A captured attribute as a profile buffer holds it: the clock as UTC seconds since 2000.
+
+        GBCS profile buffers carry their capture time as double-long-unsigned (the compact
+        rows of every GBCS log and profile start with it), not as a 12-byte date-time.
+        """
+        if class_id == CLOCK_CLASS and attribute == 2:
+            return node("double-long-unsigned", max(0, to_gbcs_seconds(self.now())))
+        return self.read_attribute(class_id, obis, attribute)
 
     def write_attribute(self, class_id: int, obis: bytes, attribute: int, value: Node) -> None:
         obj = self.model.find(class_id, obis)

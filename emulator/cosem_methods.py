@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import cosem_time
-from .cosem_classes import Node, node
+from .cosem_classes import Node, node, structure
 from .cosem_model import OTHER_REASON, TYPE_UNMATCHED, CosemError, CosemObject
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ def capture(device: CosemDevice, obj: CosemObject, params: Node) -> None:
             class_id = members[0]["value"]
             obis = bytes.fromhex(members[1]["value"])
             attribute = members[2]["value"]
-            row.append(copy.deepcopy(device.read_attribute(class_id, obis, attribute)))
+            row.append(copy.deepcopy(device.capture_value(class_id, obis, attribute)))
         except (KeyError, IndexError, ValueError, TypeError):
             raise CosemError(OTHER_REASON, "bad capture object definition") from None
         except CosemError:
@@ -246,16 +246,26 @@ def reset_account(device: CosemDevice, obj: CosemObject, params: Node) -> None:
         obj.write(attribute, node("double-long", 0))
 
 
+def _add_amount(obj: CosemObject, attribute: int, params: Node) -> None:
+    """Add the method's integer parameter to a double-long amount attribute."""
+    amount = _integer(params, "double-long", "double-long-unsigned", "long", "integer")
+    current = obj.read(attribute).get("value") or 0
+    obj.write(attribute, node("double-long", current + amount))
+
+
+def _set_amount(obj: CosemObject, attribute: int, params: Node) -> None:
+    """Set a double-long amount attribute to the method's integer parameter."""
+    obj.write(attribute, node("double-long", _integer(params, "double-long", "double-long-unsigned", "long")))
+
+
 @semantic("update_amount")
 def update_amount(device: CosemDevice, obj: CosemObject, params: Node) -> None:
-    amount = _integer(params, "double-long", "double-long-unsigned", "long", "integer")
-    current = obj.read(2).get("value") or 0
-    obj.write(2, node("double-long", current + amount))
+    _add_amount(obj, 2, params)  # credit: current_credit_amount
 
 
 @semantic("set_amount_to_value")
 def set_amount_to_value(device: CosemDevice, obj: CosemObject, params: Node) -> None:
-    obj.write(2, node("double-long", _integer(params, "double-long", "double-long-unsigned", "long")))
+    _set_amount(obj, 2, params)
 
 
 @semantic("invoke_credit")
@@ -280,14 +290,12 @@ def collect(device: CosemDevice, obj: CosemObject, params: Node) -> None:
 
 @semantic("update_total_amount_remaining")
 def update_total_amount_remaining(device: CosemDevice, obj: CosemObject, params: Node) -> None:
-    amount = _integer(params, "double-long", "double-long-unsigned", "long", "integer")
-    current = obj.read(12).get("value") or 0
-    obj.write(12, node("double-long", current + amount))
+    _add_amount(obj, 12, params)  # charge: total_amount_remaining
 
 
 @semantic("set_total_amount_remaining")
 def set_total_amount_remaining(device: CosemDevice, obj: CosemObject, params: Node) -> None:
-    obj.write(12, node("double-long", _integer(params, "double-long", "double-long-unsigned", "long")))
+    _set_amount(obj, 12, params)
 
 
 @semantic("enter")
@@ -336,6 +344,21 @@ def unregister_all_devices(device: CosemDevice, obj: CosemObject, params: Node) 
     obj.write(4, node("array", []))
 
 
+@semantic("backup_pan")
+def backup_pan(device: CosemDevice, obj: CosemObject, params: Node) -> Node:
+    """CCS07: structure{backup time, extended PAN id (the CHF's EUI), array of structure{mac_address, key}}.
+
+    The key of an entry is the 16-octet key material it was registered with (zeros when none).
+    """
+    entries = []
+    for entry in obj.read(4).get("value") or []:
+        members = entry.get("value") or []
+        keys = [m["value"] for m in members[1:] if m.get("type") == "octet-string" and len(m.get("value", "")) == 32]
+        key = keys[0] if keys else "00" * 16
+        entries.append(structure(node("octet-string", _eui_of(entry)), node("octet-string", key)))
+    return structure(_now_octets(device), node("octet-string", device.eui.hex().upper()), node("array", entries))
+
+
 @semantic("restore_pan")
 def restore_pan(device: CosemDevice, obj: CosemObject, params: Node) -> None:
     """Restore the log from a backup: structure{PAN id, array of structure{mac_address, key}}."""
@@ -364,7 +387,7 @@ def _accept(device: CosemDevice, obj: CosemObject, params: Node) -> None:
 
 for _name in ("enable_disable", "insert", "delete", "push", "image_transfer_initiate", "image_block_transfer",
               "image_verify", "image_activate", "set_protected_attributes", "invoke_protected_method",
-              "backup_pan", "identify_device", "remove_mirror", "update_network_key", "update_link_key",
+              "identify_device", "remove_mirror", "update_network_key", "update_link_key",
               "create_pan", "remove_pan"):
     SEMANTICS.setdefault(_name, _accept)
 

@@ -89,11 +89,13 @@ class ObjectModel:
     def find(self, class_id: int, obis: bytes) -> CosemObject:
         """The object addressed by (class, OBIS); raises CosemError when it does not exist."""
         obj = self.objects.get(obis)
+        cls = class_def(class_id)
         if obj is not None:
+            if cls is None:
+                raise CosemError(OBJECT_UNDEFINED, f"no interface class {class_id}")
             if obj.class_id != class_id:
                 raise CosemError(OBJECT_CLASS_INCONSISTENT, f"{format_obis(obis)} is class {obj.class_id}")
             return obj
-        cls = class_def(class_id)
         if cls is None or not self.auto:
             raise CosemError(OBJECT_UNDEFINED, f"no object {class_id}/{format_obis(obis)}")
         obj = CosemObject(cls, bytes(obis))

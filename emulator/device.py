@@ -233,8 +233,13 @@ class Device:
         recipient: bytes | None = None,
         extra_octets: bytes | None = None,
         other_information: bytes | None = None,
+        content: bytes | None = None,
     ) -> bytes | None:
-        """Log an event and, when the profile raises it, send the alert (returned, and queued)."""
+        """Log an event and, when the profile raises it, send the alert (returned, and queued).
+
+        ``content`` is a ready-made alert payload (ASN.1 alerts); by default the DLMS or GBZ
+        alert body is built from the alert code and ``extra_octets``.
+        """
         now = self.now()
         self.event_log.add(now, alert_code)
         if alert_code in LOG_ONLY or not self.profile.alert_enabled(alert_code):
@@ -245,10 +250,10 @@ class Device:
         if message_code is None:
             message_code = generic_message_code(alert_code)
         counter = self.security.next_counter()
-        if self.alert_format == "dlms":
+        if content is None and self.alert_format == "dlms":
             extra = [node("octet-string", extra_octets.hex().upper())] if extra_octets is not None else []
             content = dlms_alert(counter, alert_code, cosem_time.encode(now), extra)
-        else:
+        elif content is None:
             data = None if extra_octets is None else {"format": "raw", "count": 0, "hex": extra_octets.hex().upper()}
             content = gbz_alert(alert_code, now, data)
         if other_information is None:

@@ -244,13 +244,13 @@ class DlmsServer:
 
     @staticmethod
     def _bound(value: Node) -> float | None:
-        """A range bound as a comparable number: a COSEM date-time or an integer (UTC seconds)."""
+        """A range bound as a comparable number: a COSEM date-time or an integer (UTC seconds since 2000)."""
         kind = value.get("type")
         if kind == "octet-string":
             when = cosem_time.decode(bytes.fromhex(value.get("value", "")))
             return when if isinstance(when, float) else None
-        if isinstance(value.get("value"), int):
-            return float(value["value"])
+        if isinstance(value.get("value"), int):  # UTC seconds since 2000, the GBCS buffer time column
+            return cosem_time.from_gbcs_seconds(value["value"])
         return None
 
     def _in_range(self, row: Node, column: int, low: float | None, high: float | None) -> bool:
@@ -270,7 +270,7 @@ class DlmsServer:
         cells = []
         for class_id, obis, attribute in self._capture_objects(obj):
             try:
-                cells.append(self.device.read_attribute(class_id, obis, attribute))
+                cells.append(self.device.capture_value(class_id, obis, attribute))
             except CosemError:
                 cells.append(node("double-long-unsigned", 0))
         if columns is not None:

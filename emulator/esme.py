@@ -2,8 +2,8 @@
 
 The event and security logs (profile generic objects 0-0:99.98.0.255 and 0-0:99.98.1.255)
 read from the device's own logs, one row per entry: UTC seconds since 2000
-(double-long-unsigned), the event code (long-unsigned) and its data (octet-string); resetting
-the profile clears the log.  [I] for the row layout.
+(double-long-unsigned), the event code (long-unsigned) and, in the event log only, its data
+(octet-string); resetting the profile clears the log.  [I] for the row layout.
 """
 
 from __future__ import annotations
@@ -40,21 +40,25 @@ class Esme(CosemDevice):
         return None
 
     @staticmethod
-    def _row(time: float, code: int) -> Node:
-        return structure(node("double-long-unsigned", max(0, to_gbcs_seconds(time))),
-                         node("long-unsigned", code & 0xFFFF), node("octet-string", ""))
+    def _row(time: float, code: int, security: bool = False) -> Node:
+        cells = [node("double-long-unsigned", max(0, to_gbcs_seconds(time))), node("long-unsigned", code & 0xFFFF)]
+        if not security:
+            cells.append(node("octet-string", ""))
+        return structure(*cells)
 
     def read(self, obj: CosemObject, attribute: int) -> Node:
         log = self._log_of(obj)
         if log is not None and attribute in (2, 7):
             if attribute == 7:
                 return node("double-long-unsigned", len(log))
-            return {"type": "array", "value": [self._row(entry.time, entry.code) for entry in log.entries()]}
+            security = log is self.security_log
+            return {"type": "array", "value": [self._row(entry.time, entry.code, security) for entry in log.entries()]}
         return super().read(obj, attribute)
 
     def row_template(self, obj: CosemObject) -> Node | None:
-        if self._log_of(obj) is not None:
-            return self._row(0.0, 0)
+        log = self._log_of(obj)
+        if log is not None:
+            return self._row(0.0, 0, log is self.security_log)
         return super().row_template(obj)
 
     def method_override(self, server: DlmsServer, obj: CosemObject, name: str, parameters: Node) -> Any:

@@ -1,14 +1,21 @@
-"""A device's own key material: separate DS and KA P-256 key pairs and their certificates (requirements §9.4)."""
+"""A device's own key material: separate DS and KA P-256 key pairs and their certificates (requirements §9.4).
+
+Credential changes never alter a :class:`DeviceKeys` in place (replayed devices of one EUI
+share it): :meth:`DeviceKeys.with_certificate` gives a new object for the device to use.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ObjectIdentifier
 
+from smetsim.keys.der import HARDWARE_MODULE_NAME, hardware_module_name
+from smetsim.keys.keystore import certificate_identity
 from smetsim.keys.pki import Pki
 
 _CURVE = ec.SECP256R1()
@@ -59,3 +66,58 @@ class DeviceKeys:
         if der is None:
             return None
         return x509.load_der_x509_certificate(der).public_bytes(serialization.Encoding.PEM)
+
+    def key(self, usage: str) -> ec.EllipticCurvePrivateKey:
+        return self.ds if usage == "ds" else self.ka
+
+    def certificate(self, usage: str) -> bytes | None:
+        """The DER certificate of the DS or KA key, when one was issued."""
+        return self.ds_certificate if usage == "ds" else self.ka_certificate
+
+    def with_certificate(self, usage: str, der: bytes, key: ec.EllipticCurvePrivateKey | None = None) -> DeviceKeys:
+        """A copy holding a new certificate (and the private key it certifies) for ``usage``."""
+        if usage == "ds":
+            return replace(self, ds=key or self.ds, ds_certificate=der)
+        return replace(self, ka=key or self.ka, ka_certificate=der)
+
+
+def generate_key() -> ec.EllipticCurvePrivateKey:
+    """A fresh P-256 private key."""
+    return ec.generate_private_key(_CURVE)
+
+
+def _key_usage(usage: str) -> x509.KeyUsage:
+    ds = usage == "ds"
+    return x509.KeyUsage(digital_signature=ds, content_commitment=False, key_encipherment=False,
+                         data_encipherment=False, key_agreement=not ds, key_cert_sign=False, crl_sign=False,
+                         encipher_only=False, decipher_only=False)
+
+
+def certification_request(key: ec.EllipticCurvePrivateKey, eui: bytes, usage: str) -> bytes:
+    """A PKCS#10 request (DER) for a device key: empty subject, critical key usage and SAN hwSerialNum = EUI."""
+    san = x509.SubjectAlternativeName(
+        [x509.OtherName(ObjectIdentifier(HARDWARE_MODULE_NAME), hardware_module_name(eui))])
+    request = (x509.CertificateSigningRequestBuilder().subject_name(x509.Name([]))
+               .add_extension(_key_usage(usage), critical=True).add_extension(san, critical=True)
+               .sign(key, hashes.SHA256()))
+    return request.public_bytes(serialization.Encoding.DER)
+
+
+def certificate_usage(der: bytes, eui: bytes) -> tuple[str, ec.EllipticCurvePublicKey] | None:
+    """('ds' or 'ka', key) of a device certificate issued to ``eui`` with one key usage, else None."""
+    try:
+        cert = x509.load_der_x509_certificate(der)
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except (ValueError, x509.ExtensionNotFound):
+        return None
+    key = cert.public_key()
+    subject, _, is_device = certificate_identity(cert)
+    if not isinstance(key, ec.EllipticCurvePublicKey) or not is_device or subject != eui:
+        return None
+    if usage.digital_signature == usage.key_agreement:
+        return None
+    return ("ds" if usage.digital_signature else "ka"), key
+
+
+def same_key(a: ec.EllipticCurvePublicKey, b: ec.EllipticCurvePublicKey) -> bool:
+    return a.public_numbers() == b.public_numbers()

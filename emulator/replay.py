@@ -13,7 +13,8 @@ For each ``*_COMMAND_GBCS.HEX`` below the corpus directory:
   instructions execute and alert.
 
 Outputs: ``OUT/<folder>/<stem>_RESPONSE_GBCS.HEX``, ``OUT/<folder>/<stem>_ALERT_<k>_GBCS.HEX``,
-``OUT/keys/<eui>-ds.pem`` and ``-ka.pem`` (the emulated devices' certificates) and
+``OUT/keys/<eui>-ds.pem`` and ``-ka.pem`` (the emulated devices' certificates; ``-ka.key`` too for
+premises devices that originate commands, so device-to-device MACs can be verified) and
 ``OUT/summary.json``.  Each device's keys come from a fresh test PKI (smetsim.keys.pki).
 """
 
@@ -27,6 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from gbcs.crypto import KeystoreView, mac_for
@@ -113,6 +115,7 @@ class _Emulation:
             except ProfileError as exc:
                 raise ReplayError(str(exc)) from None
         self._view = self.store.view()
+        self.han_originators: set[bytes] = set()  # premises devices that originated a command (PCS)
 
     def device(self, eui: bytes) -> tuple[Device, VirtualClock]:
         """A freshly commissioned device with the premises' keys, anchors and HAN peers."""
@@ -133,6 +136,7 @@ class _Emulation:
         originator_keys = self.keys.get(frame.originator)
         view = self._view.with_ka_public(frame.recipient, recipient_keys.ka.public_key())
         if originator_keys is not None:  # a premises device sends it (PCS): device-to-device MAC
+            self.han_originators.add(frame.originator)
             view = _with_private(view, frame.originator, originator_keys.ka)
             view = view.with_ka_public(frame.originator, originator_keys.ka.public_key())
             view = dataclasses.replace(view, is_device=lambda e, o=frame.originator: e == o)
@@ -193,6 +197,9 @@ def replay(
             pem = keys.certificate_pem(usage)
             if pem is not None:
                 (keys_out / f"{eui.hex()}-{usage}.pem").write_bytes(pem)
+        if eui in emulation.han_originators:  # lets a verifier check the device-to-device MACs of responses
+            (keys_out / f"{eui.hex()}-ka.key").write_bytes(keys.ka.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     summary = {
         "corpus": str(corpus),
         "start": premises.start,

@@ -155,6 +155,11 @@ class DeviceSecurity:
     def _is_device(self, eui: bytes) -> bool:
         return eui == self.eui or eui in self.han_peers
 
+    def set_keys(self, keys: DeviceKeys) -> None:
+        """Replace the device's own keys (new key pair and certificate, CS02c / CS02d)."""
+        self.keys = keys
+        self._ds_pub = self._ka_pub = None
+
     def set_anchors(self, anchors: TrustAnchors) -> None:
         """Replace the trust anchors (credential updates); counters of replaced parties are kept."""
         self.anchors = anchors

@@ -1,3 +1,12 @@
 """Use-case handlers, one module per family; importing this package registers them all."""
 
-from . import dlms_access  # noqa: F401
+from . import (  # noqa: F401
+    apc,
+    asn1_clock,
+    asn1_credentials,
+    asn1_device_certs,
+    asn1_firmware,
+    asn1_join,
+    dlms_access,
+    gbz_zcl,
+)
