@@ -343,6 +343,11 @@ def build_mac_header_message(
     return GENERAL_CIPHERING.build({"ciphered": ciphered})
 
 
-def mac_aad(frame_apdu: bytes, security_control: int = 0x11) -> bytes:
+_AAD_PREFIX_AUTHENTICATED = b"\x11" + bytes(5)
+
+
+def mac_aad(frame_apdu: bytes, security_control: int | None = 0x11) -> bytes:
     """The GMAC additional data: SC, five zero bytes, then the whole general-signing APDU (spec §2.4)."""
+    if security_control == 0x11 or security_control is None:
+        return _AAD_PREFIX_AUTHENTICATED + frame_apdu
     return bytes((security_control,)) + bytes(5) + frame_apdu

@@ -6,15 +6,13 @@ import hmac
 from collections.abc import Sequence
 from typing import Any
 
-from ..framing import Frame
+from ..framing import Frame, mac_aad
 from ..other_information import OtherInformation, parse_other_information
 from . import ecdsa
 from .gcm import decrypt_element, gmac
 from .selection import encryption_key, mac_key
 from .view import KeystoreView
 
-_SC_PAD = b"\x00\x00\x00\x00\x00"
-_AAD_PREFIX_11 = b"\x11" + _SC_PAD
 _IC_ZERO = b"\x00\x00\x00\x00"
 
 
@@ -44,11 +42,9 @@ def check_mac(frame: Frame, view: KeystoreView, acb_eui: bytes) -> bool | None:
     key = mac_key(frame.cra, frame.counter, frame.originator, frame.recipient, view, acb_eui)
     if key is None:
         return None
-    sc = frame.security_control
-    prefix = _AAD_PREFIX_11 if sc == 0x11 or sc is None else bytes((sc,)) + _SC_PAD
     ic = frame.invocation_counter
     iv = frame.originator + (ic.to_bytes(4, "big") if ic else _IC_ZERO)
-    return hmac.compare_digest(gmac(key, iv, prefix + frame.apdu), mac)
+    return hmac.compare_digest(gmac(key, iv, mac_aad(frame.apdu, frame.security_control)), mac)
 
 
 def decrypt_elements(
