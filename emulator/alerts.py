@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from gbcs.dlms import encode_dlms
 from gbcs.gbz import encode_gbz
@@ -22,9 +23,16 @@ FUTURE_DATED_FAILURE = 0x8F67
 LOG_ONLY = frozenset({0x8F43, 0x8145, 0x8F47, 0x8F48, 0x8F49, 0x8F4A, 0x8F4B, 0x8F4C})
 
 
+# 0x8Fxx alerts whose use cases are non-critical, so MAC'd (gbcs spec §1.6: CS14, DBCH06-11).
+NON_CRITICAL_8F = frozenset({0x8F12, 0x8F2A})
+
+
 def is_critical(alert_code: int) -> bool:
-    """0x8Fxx alerts are critical (signed by the device); 0x80xx / 0x81xx are not (requirements §5.4)."""
-    return alert_code >> 8 == 0x8F
+    """0x8Fxx alerts are critical (signed by the device); 0x80xx / 0x81xx are not (requirements §5.4).
+
+    Except the 0x8Fxx alerts of non-critical use cases (:data:`NON_CRITICAL_8F`), MAC'd only.
+    """
+    return alert_code >> 8 == 0x8F and alert_code not in NON_CRITICAL_8F
 
 
 def generic_message_code(alert_code: int) -> int:
@@ -63,3 +71,28 @@ def instruction_reference(message_code: int, counter: int, class_id: int, obis: 
     """The 19 bytes a 0x00CC alert names the executed instruction with: code, counter, class, OBIS, member."""
     return (message_code.to_bytes(2, "big") + counter.to_bytes(8, "big") + class_id.to_bytes(2, "big")
             + bytes(obis) + bytes((attribute,)))
+
+
+# Alert behaviours a device's use cases configure (ECS25a/b..., GCS20): kind -> filter(device, alert code),
+# registered by the use-case modules (usecases/alert_behaviour.py).
+AlertFilter = Callable[[Any, int], bool]
+_filters: dict[str, AlertFilter] = {}
+
+
+def alert_filter(*kinds: str) -> Callable[[AlertFilter], AlertFilter]:
+    """Register the decorated ``filter(device, alert code) -> sent?`` for device ``kinds``."""
+
+    def register(fn: AlertFilter) -> AlertFilter:
+        for kind in kinds:
+            _filters[kind] = fn
+        return fn
+
+    return register
+
+
+def behaviour_allows(device: Any, alert_code: int) -> bool:
+    """False when the alert behaviours configured at ``device`` disable ``alert_code``."""
+    if not _filters:
+        from . import usecases  # noqa: F401  # the use-case modules register the filters
+    fn = _filters.get(device.profile.dlms_kind)
+    return fn is None or fn(device, alert_code)

@@ -23,6 +23,7 @@ from .alerts import (
     ALERT_NOT_SUPPORTED,
     COMMAND_NOT_SUPPORTED,
     LOG_ONLY,
+    behaviour_allows,
     dlms_alert,
     gbz_alert,
     generic_message_code,
@@ -220,6 +221,10 @@ class Device:
 
     # ------------------------------------------------------------------ alerts
 
+    def alert_enabled(self, alert_code: int) -> bool:
+        """True when the device sends ``alert_code``: the profile's alert set and the configured behaviours."""
+        return self.profile.alert_enabled(alert_code) and behaviour_allows(self, alert_code)
+
     def alert_recipient(self) -> bytes | None:
         """Where an alert without a command goes: the supplier, else the ACB."""
         anchors = self.security.anchors
@@ -234,15 +239,16 @@ class Device:
         extra_octets: bytes | None = None,
         other_information: bytes | None = None,
         content: bytes | None = None,
+        extra: list[Any] | None = None,
     ) -> bytes | None:
         """Log an event and, when the profile raises it, send the alert (returned, and queued).
 
         ``content`` is a ready-made alert payload (ASN.1 alerts); by default the DLMS or GBZ
-        alert body is built from the alert code and ``extra_octets``.
+        alert body is built from the alert code and ``extra_octets`` (or, DLMS, the data nodes ``extra``).
         """
         now = self.now()
         self.event_log.add(now, alert_code)
-        if alert_code in LOG_ONLY or not self.profile.alert_enabled(alert_code):
+        if alert_code in LOG_ONLY or not self.alert_enabled(alert_code):
             return None
         recipient = recipient or self.alert_recipient()
         if recipient is None:
@@ -251,7 +257,8 @@ class Device:
             message_code = generic_message_code(alert_code)
         counter = self.security.next_counter()
         if content is None and self.alert_format == "dlms":
-            extra = [node("octet-string", extra_octets.hex().upper())] if extra_octets is not None else []
+            if extra is None:
+                extra = [node("octet-string", extra_octets.hex().upper())] if extra_octets is not None else []
             content = dlms_alert(counter, alert_code, cosem_time.encode(now), extra)
         elif content is None:
             data = None if extra_octets is None else {"format": "raw", "count": 0, "hex": extra_octets.hex().upper()}

@@ -4,6 +4,10 @@ The event and security logs (profile generic objects 0-0:99.98.0.255 and 0-0:99.
 read from the device's own logs, one row per entry: UTC seconds since 2000
 (double-long-unsigned), the event code (long-unsigned) and, in the event log only, its data
 (octet-string); resetting the profile clears the log.  [I] for the row layout.
+
+CS01a top-ups through the token gateway check the UTRN (usecases/esme_topup.py); the alert
+behaviours written by ECS25a/b/a1-a3/b3 decide which configurable alerts are sent
+(usecases/alert_behaviour.py).
 """
 
 from __future__ import annotations
@@ -22,13 +26,25 @@ if TYPE_CHECKING:
 EVENT_LOG = bytes((0, 0, 99, 98, 0, 255))
 SECURITY_LOG = bytes((0, 0, 99, 98, 1, 255))
 PROFILE_CLASS = 7
+TOKEN_GATEWAY_CLASS = 115
 
 
 class Esme(CosemDevice):
     """An ESME: its object model, with the event and security logs readable as profiles."""
 
     kind = "ESME"
-    __slots__ = ()
+    __slots__ = ("utrns",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.utrns: dict[str, int] = {}  # accepted UTRNs -> their counters ("": the last one)
+
+    def write(self, obj: CosemObject, attribute: int, value: Node) -> bool:
+        from .usecases.alert_behaviour import apply_behaviour, is_behaviour_write
+
+        if is_behaviour_write(obj.class_id, obj.obis, attribute):
+            apply_behaviour(self, obj.obis, value)
+        return super().write(obj, attribute, value)
 
     def _log_of(self, obj: CosemObject) -> DeviceLog | None:
         if obj.class_id != PROFILE_CLASS:
@@ -65,5 +81,10 @@ class Esme(CosemDevice):
         log = self._log_of(obj)
         if log is not None and name == "profile_reset":
             log.clear()
+            return None
+        if obj.class_id == TOKEN_GATEWAY_CLASS and name == "enter":
+            from .usecases.esme_topup import enter_utrn
+
+            enter_utrn(self, obj, parameters)
             return None
         return super().method_override(server, obj, name, parameters)

@@ -3,7 +3,10 @@
 For each ``*_COMMAND_GBCS.HEX`` below the corpus directory:
 
 * a new device with the command's recipient EUI, of the type the premises file gives
-  (``[devices]`` EUI = kind; optional ``[profiles]`` EUI = profile name), trusting the
+  (``[devices]`` EUI = kind) and with the generic firmware profile of that kind, or the one
+  ``[profiles]`` names for the EUI (a name in firmware_profiles/ or a path to a profile file;
+  its kind must be the device's), e.g. ``"00DB1234567890A0" = "esme-twin"`` for a twin-element
+  ESME, whose registers then have the secondary element's values too; trusting the
   remote parties of the key store (one per role: ``[anchors]`` role = EUI, else the lowest
   EUI of that role), joined on the HAN to the other premises devices;
 * the command's MAC is re-applied for the device's own KA key: by the ACB (its private key
@@ -88,6 +91,9 @@ def load_premises(path: str | Path) -> Premises:
             raise ReplayError(f"{path}: [devices] {key}: {kind!r} is not one of {', '.join(KINDS)}")
         devices[eui(key, "devices")] = kind
     profiles = {eui(k, "profiles"): str(v) for k, v in (data.get("profiles") or {}).items()}
+    for key in profiles:
+        if key not in devices:
+            raise ReplayError(f"{path}: [profiles] {key.hex().upper()} is not in [devices]")
     anchors = {}
     for role, value in (data.get("anchors") or {}).items():
         if not str(role).isdigit():
@@ -114,6 +120,9 @@ class _Emulation:
                 self.profiles[eui] = load_profile(name) if name else generic_profile(kind)
             except ProfileError as exc:
                 raise ReplayError(str(exc)) from None
+            if self.profiles[eui].kind != kind:
+                raise ReplayError(f"[profiles] {eui.hex().upper()}: {name!r} is a {self.profiles[eui].kind} "
+                                  f"profile, the device is a {kind}")
         self._view = self.store.view()
         self.han_originators: set[bytes] = set()  # premises devices that originated a command (PCS)
 

@@ -1,6 +1,7 @@
 """Use-case handlers, one module per family; importing this package registers them all."""
 
 from . import (  # noqa: F401
+    alert_behaviour,
     apc,
     asn1_clock,
     asn1_credentials,

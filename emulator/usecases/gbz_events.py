@@ -61,6 +61,7 @@ def set_event_configuration(device: ZigbeeDevice, incoming: Incoming, comp: dict
             return NOT_FOUND
         for code in targets:
             configurations[code] = fields.get("event_configuration", 0)
+        device.gbz_state.setdefault("configured_events", set()).update(targets)  # usecases/alert_behaviour.py
         return None
 
     fields = {**fields, "start_time": fields.get("start_date_time", 0)}
