@@ -35,7 +35,7 @@ from .future import FutureStore
 from .identity import DeviceKeys
 from .logs import DeviceLog
 from .profiles import Profile
-from .security import NOT_FOR_US, DeviceSecurity, HanPeer, Incoming, Rejected
+from .security import MALFORMED, NOT_FOR_US, DeviceSecurity, HanPeer, Incoming, Rejected
 from .trust import TrustAnchors
 
 DLMS_KINDS = frozenset({"ESME", "SAPC", "CHF"})
@@ -154,7 +154,7 @@ class Device:
         try:
             frame = parse_frame(raw)
         except DecodeError as exc:
-            self._refuse(Rejected("malformed", str(exc)), None)
+            self._refuse(Rejected(MALFORMED, str(exc)), None)
             return None
         try:
             incoming = self.security.authenticate(frame)
@@ -204,6 +204,10 @@ class Device:
         self.security_log.add(self.now(), code, f"{rejection.reason}: {rejection.detail}")
         if rejection.reason != NOT_FOR_US and code:
             self.raise_alert(code)
+
+    def refuse_malformed(self, detail: str) -> None:
+        """Log a command whose payload is malformed and raise the profile's alert for it."""
+        self._refuse(Rejected(MALFORMED, detail), None)
 
     def _not_supported(self, incoming: Incoming) -> None:
         """ECS100: report a command the device does not support (DLMS devices), else only log it."""

@@ -18,6 +18,7 @@ from .cosem_classes import Node, node, structure
 from .cosem_device import CosemDevice
 from .cosem_time import to_gbcs_seconds
 from .logs import DeviceLog
+from .utrn_ledger import UtrnLedger
 
 if TYPE_CHECKING:
     from .cosem_model import CosemObject
@@ -37,7 +38,7 @@ class Esme(CosemDevice):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.utrns: dict[str, int] = {}  # accepted UTRNs -> their counters ("": the last one)
+        self.utrns = UtrnLedger()  # the UTRNs this meter has accepted
 
     def write(self, obj: CosemObject, attribute: int, value: Node) -> bool:
         from .usecases.alert_behaviour import apply_behaviour, is_behaviour_write

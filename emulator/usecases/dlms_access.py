@@ -27,10 +27,7 @@ def execute_access_request(device: Device, incoming: Incoming) -> Reply | None:
     try:
         request = decode_dlms(frame.content, frame.content_offset)
     except DecodeError as exc:
-        code = device.profile.security_alerts.get("malformed", MALFORMED_PAYLOAD)
-        device.security_log.add(device.now(), code, f"payload: {exc}")
-        if code:
-            device.raise_alert(code)
+        device.refuse_malformed(f"payload: {exc}")
         return None
     if request.get("apdu") != "access-request" or not isinstance(device, CosemDevice):
         device.security_log.add(device.now(), MALFORMED_PAYLOAD, f"payload is a {request.get('apdu')}")

@@ -26,11 +26,9 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING
 
-from gbcs.crypto import KeyUnavailable, decode_utrn, utrn_for
-
 from ..cosem_classes import Node, node, structure
 from ..cosem_model import TYPE_UNMATCHED, CosemError
-from .gbz_prepayment import CREDIT_SCALE, PENCE_PER_POUND
+from ..utrn_ledger import UtrnOutcome
 
 if TYPE_CHECKING:
     from ..cosem_device import CosemDevice
@@ -43,32 +41,11 @@ UTRN_NOT_AUTHENTIC, UTRN_NOT_FOR_DEVICE, DUPLICATE_UTRN = 0x8F63, 0x8F64, 0x8F51
 TOKEN_EXECUTION_OK, FORMAT_FAILURE, AUTHENTICATION_FAILURE, VALIDATION_FAILURE = 3, 4, 5, 6
 
 
-def check_utrn(device: CosemDevice, code: str, used: dict[str, int]) -> tuple[int, int, int]:
-    """``(alert code or 0, token status, credit amount)`` of a UTRN at ``device``.
-
-    ``used`` maps the accepted UTRNs to their counters (key "" the last one) and is updated.
-    """
-    try:
-        high_counter, value_class, value, _ = decode_utrn(code)
-    except ValueError:
-        return UTRN_NOT_AUTHENTIC, FORMAT_FAILURE, 0
-    if value_class > 1:
-        return UTRN_NOT_AUTHENTIC, FORMAT_FAILURE, 0
-    counter = high_counter << 32
-    supplier = device.security.anchors.supplier
-    if supplier is not None:
-        try:
-            expected = utrn_for(device.security.view, supplier, device.eui, counter, value, value_class)
-        except KeyUnavailable:
-            expected = code  # no prepayment key for the supplier: the check digit is all we can check
-        if expected != code:
-            return UTRN_NOT_FOR_DEVICE, AUTHENTICATION_FAILURE, 0
-    if code in used or counter < used.get("", 0):
-        return DUPLICATE_UTRN, VALIDATION_FAILURE, 0
-    used[code] = counter
-    used[""] = counter
-    amount = value * (PENCE_PER_POUND if value_class == 1 else 1) * (CREDIT_SCALE // PENCE_PER_POUND)
-    return 0, TOKEN_EXECUTION_OK, amount
+_REFUSALS = {
+    UtrnOutcome.MALFORMED: (UTRN_NOT_AUTHENTIC, FORMAT_FAILURE),
+    UtrnOutcome.NOT_FOR_DEVICE: (UTRN_NOT_FOR_DEVICE, AUTHENTICATION_FAILURE),
+    UtrnOutcome.DUPLICATE: (DUPLICATE_UTRN, VALIDATION_FAILURE),
+}
 
 
 def enter_utrn(device: CosemDevice, obj: CosemObject, params: Node) -> None:
@@ -76,14 +53,16 @@ def enter_utrn(device: CosemDevice, obj: CosemObject, params: Node) -> None:
     if params.get("type") != "octet-string":
         raise CosemError(TYPE_UNMATCHED, "a token is an octet-string")
     code = bytes.fromhex(params.get("value", "")).decode("ascii", "replace")
-    used = device.utrns  # type: ignore[attr-defined]  # an Esme's accepted UTRNs
-    alert, status, amount = check_utrn(device, code, used)
+    ledger = device.utrns  # type: ignore[attr-defined]  # an Esme's UtrnLedger
+    check = ledger.check(device, code)
+    alert, status = _REFUSALS.get(check.outcome, (0, TOKEN_EXECUTION_OK))
     obj.write(2, copy.deepcopy(params))
     obj.write(3, node("octet-string", device.cosem_now().hex().upper()))
     obj.write(6, structure(node("enum", status), node("bit-string", "")))
     if alert:
         device.raise_alert(alert)
         return
+    ledger.accept(code, check.counter)
     credit = device.model.find(*TOKEN_CREDIT)
     current = credit.read(2).get("value") or 0
-    credit.write(2, node("double-long", current + amount))
+    credit.write(2, node("double-long", current + check.amount))

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gbcs.crypto import KeyUnavailable, decode_utrn, utrn_for
-
 from ..security import Incoming
+from ..utrn_ledger import UtrnLedger, UtrnOutcome
 from ..zigbee import ZigbeeDevice
 from .gbz_commands import activate
 from .gbz_frame import NOT_FOUND, ZclResult, response_fc
@@ -25,8 +24,6 @@ EMERGENCY_LIMIT, EMERGENCY_THRESHOLD, TOTAL_CREDIT_ADDED = 0x0010, 0x0011, 0x002
 MAX_CREDIT, MAX_PER_TOP_UP, LOW_CREDIT_WARNING, CUT_OFF = 0x0021, 0x0022, 0x0031, 0x0040
 EMERGENCY_CREDIT_SELECTED = 0x10
 ACCEPTED, REJECTED_INVALID, REJECTED_DUPLICATE, REJECTED_OVER_MAX = 0x00, 0x01, 0x02, 0x03
-PENCE_PER_POUND = 100
-CREDIT_SCALE = 100_000  # credit registers count 1/100000 of the currency unit (pence * 1000)
 
 
 def _model(device: ZigbeeDevice) -> Any:
@@ -52,33 +49,24 @@ def consumer_top_up(device: ZigbeeDevice, incoming: Incoming, comp: dict[str, An
     return ZclResult(0x03, response_fc(comp["zcl"]["frame_control"], True, no_default=False), fields=response)
 
 
+_RESULTS = {
+    UtrnOutcome.MALFORMED: REJECTED_INVALID,
+    UtrnOutcome.NOT_FOR_DEVICE: REJECTED_INVALID,
+    UtrnOutcome.DUPLICATE: REJECTED_DUPLICATE,
+}
+
+
 def _check_utrn(device: ZigbeeDevice, incoming: Incoming, code: str) -> tuple[int, int]:
-    """``(result type, value in credit units)`` of a UTRN."""
-    try:
-        high_counter, value_class, value, _ = decode_utrn(code)
-    except ValueError:
-        return REJECTED_INVALID, 0
-    if value_class > 1:
-        return REJECTED_INVALID, 0
-    counter = high_counter << 32
-    used = device.gbz_state.setdefault("utrn_counters", set())
-    if code in used or counter < device.gbz_state.get("utrn_last", 0):
-        return REJECTED_DUPLICATE, 0
-    supplier = device.security.anchors.supplier
-    if supplier is not None:
-        try:
-            expected = utrn_for(device.security.view, supplier, device.eui, counter, value, value_class)
-        except KeyUnavailable:
-            expected = code  # no prepayment key for the supplier: the check digit is all we can check
-        if expected != code:
-            return REJECTED_INVALID, 0
-    amount = value * (PENCE_PER_POUND if value_class == 1 else 1) * (CREDIT_SCALE // PENCE_PER_POUND)
+    """``(result type, value in credit units)`` of a UTRN; an accepted one is recorded."""
+    ledger = device.gbz_state.setdefault("utrns", UtrnLedger())
+    check = ledger.check(device, code)
+    if check.outcome is not UtrnOutcome.ACCEPTED:
+        return _RESULTS[check.outcome], 0
     limit = _model(device).get(PREPAYMENT, MAX_PER_TOP_UP, device.now())
-    if limit and amount > limit:
+    if limit and check.amount > limit:
         return REJECTED_OVER_MAX, 0
-    used.add(code)
-    device.gbz_state["utrn_last"] = counter
-    return ACCEPTED, amount
+    ledger.accept(code, check.counter)
+    return ACCEPTED, check.amount
 
 
 def _setter(*pairs: tuple[str, int]) -> Any:

@@ -46,7 +46,6 @@ from .gbz_frame import (
 )
 from .gbz_handlers import HANDLERS
 
-MALFORMED_PAYLOAD = 0x8F1E
 MALFORMED_COMMAND = 0x80
 
 
@@ -57,10 +56,7 @@ def execute_gbz(device: Device, incoming: Incoming) -> Reply | None:
     try:
         tree = decode_gbz(frame.content, frame.content_offset, 1, incoming.code)
     except DecodeError as exc:
-        code = device.profile.security_alerts.get("malformed", MALFORMED_PAYLOAD)
-        device.security_log.add(device.now(), code, f"payload: {exc}")
-        if code:
-            device.raise_alert(code)
+        device.refuse_malformed(f"payload: {exc}")
         return None
     if not isinstance(device, ZigbeeDevice):
         return None
