@@ -39,3 +39,11 @@ def rtds_messages(rtds_files: list[Path]) -> list[tuple[str, bytes]]:
     for path in rtds_files:
         out.append((f"{path.parent.name}/{path.name}", bytes.fromhex(path.read_text().strip())))
     return out
+
+
+@pytest.fixture(scope="module")
+def parties():  # noqa: ANN201 - emulator.testkit.RemoteParties, imported lazily
+    """Remote parties (supplier, network operator, ACB, ...) with fresh keys, one set per test module."""
+    from emulator.testkit import RemoteParties
+
+    return RemoteParties()

@@ -20,11 +20,6 @@ def obis(party: int, index: int) -> bytes:
     return bytes((0, party, 97, 98, index, 255))
 
 
-@pytest.fixture(scope="module")
-def parties() -> RemoteParties:
-    return RemoteParties()
-
-
 @pytest.fixture
 def esme(parties: RemoteParties) -> Device:
     return create_device("ESME", EUI, VirtualClock("2020-06-01T12:00:00Z"), parties.anchors)

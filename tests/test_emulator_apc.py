@@ -22,11 +22,6 @@ NULL = {"type": "null"}
 LOAD_CONTROLLER, SUPPLIER = 8, 2
 
 
-@pytest.fixture(scope="module")
-def parties() -> RemoteParties:
-    return RemoteParties()
-
-
 @pytest.fixture
 def esme(parties: RemoteParties) -> Device:
     return create_device(load_profile("esme-apc"), EUI, VirtualClock(START), parties.anchors)

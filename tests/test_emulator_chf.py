@@ -20,11 +20,6 @@ SUB_GHZ = bytes((0, 0, 94, 44, 10, 0))
 KEY = "30313233343536373839414243444546"
 
 
-@pytest.fixture(scope="module")
-def parties() -> RemoteParties:
-    return RemoteParties()
-
-
 @pytest.fixture
 def chf(parties: RemoteParties) -> Device:
     return create_device("CHF", EUI, VirtualClock("2020-06-01T12:00:00Z"), parties.anchors)

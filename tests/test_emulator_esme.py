@@ -24,11 +24,6 @@ REGISTER = bytes((1, 0, 1, 8, 0, 255))
 NULL = {"type": "null"}
 
 
-@pytest.fixture(scope="module")
-def parties() -> RemoteParties:
-    return RemoteParties()
-
-
 @pytest.fixture
 def esme(parties: RemoteParties) -> Device:
     return create_device("ESME", EUI, VirtualClock(START), parties.anchors)

@@ -33,11 +33,6 @@ MIN_DLMS_CONFORMING = 104
 MIN_DLMS_STATE_TOLERANT = 133
 
 
-@pytest.fixture(scope="module")
-def parties() -> RemoteParties:
-    return RemoteParties()
-
-
 @pytest.fixture
 def esme(parties: RemoteParties) -> Device:
     return create_device("ESME", EUI, VirtualClock(START), parties.anchors)

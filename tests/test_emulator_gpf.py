@@ -17,11 +17,6 @@ EPOCH_2000 = 946_684_800
 BASIC, METERING, PREPAYMENT, DEVICE_MANAGEMENT = 0x0000, 0x0702, 0x0705, 0x0708
 
 
-@pytest.fixture(scope="module")
-def parties() -> RemoteParties:
-    return RemoteParties()
-
-
 @pytest.fixture
 def gpf(parties: RemoteParties) -> Device:
     return create_device("GPF", EUI, VirtualClock(START), parties.anchors)

@@ -30,11 +30,6 @@ MIN_GBZ_CONFORMING = 69
 MIN_GBZ_ALERTS = 13
 
 
-@pytest.fixture(scope="module")
-def parties() -> RemoteParties:
-    return RemoteParties()
-
-
 @pytest.fixture
 def gsme(parties: RemoteParties) -> Device:
     return create_device("GSME", EUI, VirtualClock(START), parties.anchors)

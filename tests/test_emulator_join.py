@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -32,11 +31,6 @@ GSME_TYPE, ESME_TYPE, GPF_TYPE, HCALCS_TYPE, PPMID_TYPE, TYPE2 = 0, 1, 3, 4, 5, 
 CS03A1, CS03A2, CS03B, CS03C, CS04AC, CS04B, CS07, GCS59, GCS28, CS08 = (
     0x000D, 0x00AB, 0x000E, 0x00AF, 0x000F, 0x0010, 0x0013, 0x008C, 0x007F, 0x0129)
 START = "2020-01-01T00:00:00Z"
-
-
-@pytest.fixture(scope="module")
-def parties() -> RemoteParties:
-    return RemoteParties()
 
 
 class Head:

@@ -26,11 +26,6 @@ CLOCK = bytes((0, 0, 1, 0, 0, 255))
 EUI = bytes.fromhex("00DB1234567890F0")
 
 
-@pytest.fixture(scope="module")
-def parties() -> RemoteParties:
-    return RemoteParties()
-
-
 def _device(kind: str, parties: RemoteParties) -> Device:
     return create_device(kind, EUI, VirtualClock("2020-01-01T00:00:00Z"), parties.anchors)
 

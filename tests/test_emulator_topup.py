@@ -24,11 +24,6 @@ NULL = {"type": "null"}
 
 
 @pytest.fixture(scope="module")
-def parties() -> RemoteParties:
-    return RemoteParties()
-
-
-@pytest.fixture(scope="module")
 def prepayment_key() -> ec.EllipticCurvePrivateKey:
     return ec.generate_private_key(ec.SECP256R1())
 
