@@ -12,6 +12,9 @@ For each ``*_COMMAND_GBCS.HEX`` below the corpus directory:
 * the command's MAC is re-applied for the device's own KA key: by the ACB (its private key
   is in the key store) for remote-party commands, by the emulated originator for commands
   from a premises device (PCS); commands without a MAC header are passed as they are;
+* each electricity meter (ESME, SAPC) has been commissioned ``[history] commissioned_days_ago`` days
+  (default 400) before the clock's start, so its profiles, logs and registers hold that history
+  (emulator/history.py); a GSME / GPF keeps its profile's history;
 * the device executes it; virtual time then runs until nothing is pending, so future-dated
   instructions execute and alert.
 
@@ -42,6 +45,7 @@ from smetsim.keys.pki import init_pki
 
 from .clock import VirtualClock
 from .device import Device
+from .history import set_age
 from .identity import DeviceKeys
 from .kinds import create_device
 from .profiles import KINDS, ProfileError, generic_profile, load_profile
@@ -50,6 +54,15 @@ from .trust import TrustAnchors
 COMMAND_SUFFIX = "_COMMAND_GBCS.HEX"
 # The virtual clock of every replayed device starts here: the device clock RTDS responses carry.
 DEFAULT_START = "2015-01-01T00:00:00Z"
+# Days each replayed meter has been commissioned before the clock's start (premises
+# ``[history] commissioned_days_ago`` overrides): a meter in service for over a year, as a lab
+# expects one, so its half-hour profile data log (13 months) is full and its daily read and billing
+# data logs and its registers hold more than a year of its consumption model.
+DEFAULT_HISTORY_DAYS = 400
+# The kinds given that age.  A GSME / GPF keeps its profile's history ([zcl_history] days): its
+# snapshots are daily and the snapshot cause filter is not applied yet, so a year of them would
+# answer cause-filtered reads (GCS15b) with snapshots a real GSME would not have taken.
+METER_KINDS = ("ESME", "SAPC")
 Progress = Callable[[int, int, str], None]
 
 
@@ -66,6 +79,7 @@ class Premises:
     anchors: dict[int, bytes]
     start: str = DEFAULT_START
     seed: int = 0
+    history_days: int = DEFAULT_HISTORY_DAYS
 
 
 def load_premises(path: str | Path) -> Premises:
@@ -100,7 +114,12 @@ def load_premises(path: str | Path) -> Premises:
             raise ReplayError(f"{path}: [anchors] {role!r} is not a role code")
         anchors[int(role)] = eui(str(value), "anchors")
     clock = data.get("clock") or {}
-    return Premises(devices, profiles, anchors, str(clock.get("start", DEFAULT_START)), int(clock.get("seed", 0)))
+    history = data.get("history") or {}
+    days = history.get("commissioned_days_ago", DEFAULT_HISTORY_DAYS)
+    if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+        raise ReplayError(f"{path}: [history] commissioned_days_ago: expected a whole number of days >= 0")
+    return Premises(devices, profiles, anchors, str(clock.get("start", DEFAULT_START)), int(clock.get("seed", 0)),
+                    days)
 
 
 class _Emulation:
@@ -130,6 +149,8 @@ class _Emulation:
         """A freshly commissioned device with the premises' keys, anchors and HAN peers."""
         clock = VirtualClock(self.premises.start, seed=self.premises.seed)
         device = create_device(self.profiles[eui], eui, clock, self.anchors, self.keys[eui])
+        if self.premises.devices[eui] in METER_KINDS:  # electricity meters: commissioned before the start
+            set_age(device, self.premises.history_days)
         for peer, kind in self.premises.devices.items():
             if peer != eui:
                 keys = self.keys[peer]
@@ -212,6 +233,7 @@ def replay(
     summary = {
         "corpus": str(corpus),
         "start": premises.start,
+        "commissioned_days_ago": premises.history_days,
         "commands": len(commands),
         "responses": sum(1 for o in outcomes if o.get("response")),
         "alerts": sum(len(o.get("alerts", ())) for o in outcomes),

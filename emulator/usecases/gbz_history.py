@@ -1,8 +1,8 @@
 """Snapshots at the GSME / GPF: daily snapshots of the metering and prepayment registers.
 
-The device takes a snapshot at each UTC midnight; the profile's ``[zcl_history] days``
-says how many days the device had been running before commissioning, so a fresh device
-already holds that history.  Register values at a snapshot come from the model on the
+The device takes a snapshot at each UTC midnight; its age (``[history] commissioned_days_ago``,
+or ``[zcl_history] days``) says how many days the device had been running before the clock's
+start, so a fresh device already holds that history.  Register values at a snapshot come from the model on the
 virtual clock.  Get Snapshot / Get Prepay Snapshot select the ``snapshot_offset``-th
 newest snapshot in [earliest start, latest end] (the snapshot cause filter is not applied).
 """
@@ -25,10 +25,16 @@ TOU_DELIVERED, DEBT_CREDIT_STATUS = 0, 0  # snapshot payload types of the two cl
 
 
 def history_days(device: ZigbeeDevice) -> int:
-    """Days of history the device holds from before commissioning (profile ``[zcl_history] days``)."""
-    from ..gsme import zcl_history
+    """Days of history the device holds from before commissioning.
 
-    return int(zcl_history(device.profile.path).get("days", 0))
+    Its age (:func:`emulator.history.set_age`, else the profile's ``[history]
+    commissioned_days_ago``) when it has one, else the profile's ``[zcl_history] days``.
+    """
+    from ..gsme import zcl_history
+    from ..history import AGE_KEY, profile_age
+
+    age = device.gbz_state.get(AGE_KEY) or profile_age(device.profile.path)
+    return int(age or zcl_history(device.profile.path).get("days", 0))
 
 
 def snapshot_times(device: ZigbeeDevice, earliest: int, latest: int) -> list[int]:
