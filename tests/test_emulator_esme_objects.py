@@ -28,8 +28,8 @@ DESCRIPTION = bytes((0, 0, 94, 44, 0, 11))
 HALF_HOUR = bytes((0, 0, 99, 1, 0, 255))
 SECURITY_LOG = bytes((0, 0, 99, 98, 1, 255))
 # ESME / CHF responses to DLMS commands that conform strictly, and allowing state-dependent lengths
-# (84 / 87 of 241 before the GBCS object list); raise these when the emulator does better
-MIN_DLMS_CONFORMING = 104
+# (84 / 87 of 241 before the GBCS object list, 104 / 133 before device history); raise these when it does better
+MIN_DLMS_CONFORMING = 115
 MIN_DLMS_STATE_TOLERANT = 133
 
 
