@@ -50,13 +50,28 @@ def main() -> None:
     """
 
 
+def _failed(source: str, offset: int, reason: str) -> dict[str, Any]:
+    result = blank_result(source)
+    result["error"] = f"offset {offset}: {reason}"
+    result["error_offset"] = offset
+    return result
+
+
 def _parse_one(source: str, data: bytes, problem: str | None) -> dict[str, Any]:
+    """Decode one input; a defect in a codec is reported for that message, never as a traceback."""
     if problem is not None:
-        result = blank_result(source)
-        result["error"] = f"offset 0: input: {problem}"
-        result["error_offset"] = 0
-        return result
-    return decode_message(data, source)
+        return _failed(source, 0, f"input: {problem}")
+    try:
+        return decode_message(data, source)
+    except Exception as exc:  # noqa: BLE001 - the run goes on; the message says what to report
+        return _failed(source, 0, f"internal error {type(exc).__name__}: {exc} (please report this input)")
+
+
+def _json_default(value: Any) -> Any:
+    """JSON for values the trees should not hold but a codec might: bytes as hex, the rest as text."""
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).hex().upper()
+    return str(value)
 
 
 @main.command(short_help="Decode GBCS messages: annotated trees or JSON Lines.")
@@ -83,13 +98,19 @@ def parse(inputs: tuple[str, ...], as_json: bool, keys_dir: str | None, acb: str
         result = _parse_one(item.source, item.data, item.problem)
         frame = parse_frame(item.data) if result["ok"] else None
         if frame is not None and view is not None:
-            verify_into(result, frame, view, acb_eui)
+            try:
+                verify_into(result, frame, view, acb_eui)
+            except Exception as exc:  # noqa: BLE001 - reported for this message; the run goes on
+                result["verify_error"] = f"internal error {type(exc).__name__}: {exc} (please report this input)"
         if not result["ok"]:
             failures += 1
         if as_json:
-            click.echo(json.dumps(result, separators=(",", ":")))
+            click.echo(json.dumps(result, separators=(",", ":"), default=_json_default))
         else:
-            click.echo(render_result(result, frame, colour))
+            try:
+                click.echo(render_result(result, frame, colour))
+            except Exception:  # noqa: BLE001 - an odd tree is still shown, as JSON
+                click.echo(json.dumps(result, indent=1, default=_json_default))
     sys.exit(1 if failures else 0)
 
 

@@ -164,3 +164,16 @@ def test_replay_contract(corpus: Path, tmp_path: Path) -> None:
     bad = run("replay", str(tmp_path), "--keys", str(corpus / "rtds-keystore"),
               "--premises", str(corpus / "rtds-premises.toml"), "--out", str(out))
     assert bad.returncode == 2 and b"no *_COMMAND_GBCS.HEX" in bad.stderr
+
+
+def test_codec_defects_are_reported_per_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug in a codec must not stop a run: the message gets ok false and an 'internal error'."""
+    from smetsim import cli
+
+    def broken(data: bytes, source: str | None = None) -> dict:
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(cli, "decode_message", broken)
+    result = cli._parse_one("x.HEX", b"\xdf", None)
+    assert result["ok"] is False and result["error"].startswith("offset 0: internal error KeyError")
+    assert cli._json_default(b"\x01\xab") == "01AB" and cli._json_default(object()).startswith("<object")
