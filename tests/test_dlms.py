@@ -159,10 +159,31 @@ def test_huge_length_is_refused() -> None:
     assert info.value.offset == 1
 
 
-def test_non_minimal_length_is_refused() -> None:
-    blob = b"\x09\x81\x05" + b"\x00" * 5
+@pytest.mark.parametrize(
+    "blob",
+    [
+        b"\x09\x81\x05" + b"\x00" * 5,  # octet-string length written long
+        b"\x09\x82\x00\x03abc",  # the 82 00 LL spelling some devices use
+        b"\x01\x81\x02\x11\x01\x11\x02",  # array count written long
+        b"\x02\x01\x02\x82\x00\x01\x00",  # nested structure count written long
+        b"\x04\x81\x08\xff",  # bit-string bit count
+        b"\x0a\x81\x02hi",  # visible-string
+    ],
+)
+def test_long_form_lengths_are_recorded_and_reencoded(blob: bytes) -> None:
+    node, end = decode_data(blob, 0, len(blob))
+    assert end == len(blob)
+    assert "length_octets" in str(node)
+    assert encode_data(node) == blob
+
+
+def test_long_form_lengths_refused_where_nothing_records_them() -> None:
+    compact = b"\x13\x09\x03\x81\x01\x41"  # compact-array of octet-strings, inner length long
     with pytest.raises(DecodeError, match="shortest form"):
-        decode_data(blob, 0, len(blob))
+        decode_data(compact, 0, len(compact))
+    apdu = b"\xd9\x20\x00\x00\x01\x00\x81\x01" + b"\x01\x00\x08\x00\x00\x01\x00\x00\xff\x02" + b"\x01\x00"
+    with pytest.raises(DecodeError, match="shortest form"):
+        decode_dlms(apdu)
 
 
 def test_unknown_tag_names_offset() -> None:

@@ -76,29 +76,51 @@ _FIXED_OCTETS: dict[int, tuple[int, Callable[[bytes], str | None]]] = {
 }
 
 
-def read_count(buf: bytes, pos: int, end: int, field: str) -> tuple[int, int]:
-    """Read an A-XDR quantity (BER-style, shortest form) without tying it to the bytes left."""
+def read_spelled_count(buf: bytes, pos: int, end: int, field: str) -> tuple[int, int, int | None]:
+    """Read an A-XDR quantity (BER-style length or count) without tying it to the bytes left.
+
+    Returns ``(value, position after, long-form octets)``; the last is None when the value
+    is in its shortest form, else the number of octets it was written with (1-4), which
+    the caller records so the element re-encodes exactly.
+    """
     if pos >= end:
         raise DecodeError(pos, field, "count expected, input ends")
     first = buf[pos]
     if first < 0x80:
-        return first, pos + 1
+        return first, pos + 1, None
     n = first & 0x7F
     if n == 0 or n > 4 or pos + 1 + n > end:
         raise DecodeError(pos, field, f"bad count prefix 0x{first:02X}")
     value = int.from_bytes(buf[pos + 1 : pos + 1 + n], "big")
-    if value < 0x80 or value < (1 << (8 * (n - 1))):
+    shortest = value >= 0x80 and value >= (1 << (8 * (n - 1)))
+    return value, pos + 1 + n, None if shortest else n
+
+
+def read_count(buf: bytes, pos: int, end: int, field: str) -> tuple[int, int]:
+    """Read an A-XDR quantity that must be in its shortest form (where no node can record it)."""
+    value, after, spelled = read_spelled_count(buf, pos, end, field)
+    if spelled is not None:
         raise DecodeError(pos, field, f"count {value} is not in its shortest form")
-    return value, pos + 1 + n
+    return value, after
 
 
-def _read_octets(buf: bytes, pos: int, end: int, field: str) -> tuple[bytes, int]:
-    """Read a length-prefixed octet string."""
+def _read_octets(buf: bytes, pos: int, end: int, field: str) -> tuple[bytes, int, int | None]:
+    """Read a length-prefixed octet string: (bytes, position after, long-form octets or None)."""
     start = pos
-    length, pos = read_count(buf, pos, end, field)
+    length, pos, spelled = read_spelled_count(buf, pos, end, field)
     if pos + length > end:
         raise DecodeError(start, field, f"length {length} runs past the end of the data ({end - pos} left)")
-    return buf[pos : pos + length], pos + length
+    return buf[pos : pos + length], pos + length, spelled
+
+
+def _spelled_length(value: int, node: dict[str, Any], path: str) -> bytes:
+    """A length or count as the node recorded it (``length_octets``), else in its shortest form."""
+    octets = node.get("length_octets")
+    if octets is None:
+        return encode_length(value)
+    if not isinstance(octets, int) or not 1 <= octets <= 4 or value >= 1 << (8 * octets):
+        raise EncodeError(path, f"length_octets {octets!r} cannot hold {value}")
+    return bytes((0x80 | octets,)) + value.to_bytes(octets, "big")
 
 
 def decode_data(buf: bytes, pos: int, end: int, depth: int = 0) -> tuple[dict[str, Any], int]:
@@ -121,9 +143,12 @@ def _decode_value(tag: int, buf: bytes, pos: int, end: int, depth: int) -> tuple
         if length < 0x80 and pos + 1 + length <= end:
             raw = buf[pos + 1 : pos + 1 + length]
             pos += 1 + length
+            spelled = None
         else:
-            raw, pos = _read_octets(buf, pos, end, "octet-string")
+            raw, pos, spelled = _read_octets(buf, pos, end, "octet-string")
         node: dict[str, Any] = {"type": "octet-string", "value": raw.hex().upper()}
+        if spelled:
+            node["length_octets"] = spelled
         if len(raw) == 12:
             when = describe_date_time(raw)
             if when is not None:
@@ -141,14 +166,20 @@ def _decode_value(tag: int, buf: bytes, pos: int, end: int, depth: int) -> tuple
         byte = buf[pos]
         return {"type": "boolean", "value": bool(byte) if byte in (0, 1) else byte}, pos + 1
     if tag == 0x04:
-        bits, pos = read_count(buf, pos, end, "bit-string")
+        bits, pos, spelled = read_spelled_count(buf, pos, end, "bit-string")
         nbytes = (bits + 7) // 8
         if pos + nbytes > end:
             raise DecodeError(pos, "bit-string", f"{nbytes} bytes expected, {end - pos} left")
-        return {"type": "bit-string", "bits": bits, "value": buf[pos : pos + nbytes].hex().upper()}, pos + nbytes
+        node = {"type": "bit-string", "bits": bits, "value": buf[pos : pos + nbytes].hex().upper()}
+        if spelled:
+            node["length_octets"] = spelled
+        return node, pos + nbytes
     if tag == 0x0A or tag == 0x0C:
-        raw, pos = _read_octets(buf, pos, end, TYPE_NAMES[tag])
-        return _string_node(TYPE_NAMES[tag], raw), pos
+        raw, pos, spelled = _read_octets(buf, pos, end, TYPE_NAMES[tag])
+        node = _string_node(TYPE_NAMES[tag], raw)
+        if spelled:
+            node["length_octets"] = spelled
+        return node, pos
     fixed = _FIXED_OCTETS.get(tag)
     if fixed is not None:
         size, describe = fixed
@@ -178,11 +209,13 @@ def _decode_containers(tag: int, buf: bytes, pos: int, end: int, depth: int) -> 
     Nested arrays and structures are the bulk of GBCS DLMS data; walking them in one
     loop avoids a Python call per element.  ``depth`` of the outermost is already checked.
     """
-    count, pos = read_count(buf, pos, end, TYPE_NAMES[tag] + " count")
+    count, pos, spelled = read_spelled_count(buf, pos, end, TYPE_NAMES[tag] + " count")
     if count > end - pos:
         raise DecodeError(pos, TYPE_NAMES[tag], f"{count} elements cannot fit in {end - pos} bytes")
     items: list[dict[str, Any]] = []
-    root = {"type": TYPE_NAMES[tag], "value": items}
+    root: dict[str, Any] = {"type": TYPE_NAMES[tag], "value": items}
+    if spelled:
+        root["length_octets"] = spelled
     remaining = count
     parents: list[tuple[list[dict[str, Any]], int]] = []
     while True:
@@ -211,11 +244,14 @@ def _decode_containers(tag: int, buf: bytes, pos: int, end: int, depth: int) -> 
             level = depth + len(parents) + 1
             if level >= MAX_DEPTH:
                 raise DecodeError(pos, TYPE_NAMES[inner], f"nesting deeper than {MAX_DEPTH} levels")
-            count, pos = read_count(buf, pos + 1, end, TYPE_NAMES[inner] + " count")
+            count, pos, spelled = read_spelled_count(buf, pos + 1, end, TYPE_NAMES[inner] + " count")
             if count > end - pos:
                 raise DecodeError(pos, TYPE_NAMES[inner], f"{count} elements cannot fit in {end - pos} bytes")
             children: list[dict[str, Any]] = []
-            items.append({"type": TYPE_NAMES[inner], "value": children})
+            container: dict[str, Any] = {"type": TYPE_NAMES[inner], "value": children}
+            if spelled:
+                container["length_octets"] = spelled
+            items.append(container)
             parents.append((items, remaining))
             items, remaining = children, count
             continue
@@ -344,9 +380,15 @@ def _decode_untagged(buf: bytes, pos: int, end: int, desc: dict[str, Any], depth
     tag = TAGS[kind]
     if tag in (0x0A, 0x0C):
         # Strings inside compact arrays are kept as hex: exact whatever the bytes are.
-        raw, pos = _read_octets(buf, pos, end, kind)
+        start = pos
+        raw, pos, spelled = _read_octets(buf, pos, end, kind)
+        if spelled:
+            raise DecodeError(start, kind, "length not in its shortest form inside a compact-array")
         return raw.hex().upper(), pos
+    start = pos
     node, pos = _decode_value(tag, buf, pos, end, depth + 1)
+    if "length_octets" in node:
+        raise DecodeError(start, kind, "length not in its shortest form inside a compact-array")
     return node.get("raw") or node.get("value"), pos
 
 
@@ -394,13 +436,13 @@ def _encode_value(
     if tag in (0x01, 0x02):
         if not isinstance(value, list):
             raise EncodeError(path, f"{kind} value must be a list")
-        out.append(encode_length(len(value)))
+        out.append(_spelled_length(len(value), node, path))
         for i, item in enumerate(value):
             _encode_into(item, out, f"{path}/{i}", depth + 1)
         return
     if tag == 0x09:
         raw = _hex(value, path)
-        out.append(encode_length(len(raw)) + raw)
+        out.append(_spelled_length(len(raw), node, path) + raw)
         return
     if tag == 0x03:
         if isinstance(value, bool):
@@ -415,7 +457,7 @@ def _encode_value(
         bits = node.get("bits", len(raw) * 8)
         if (bits + 7) // 8 != len(raw):
             raise EncodeError(path, f"bit-string of {bits} bits needs {(bits + 7) // 8} bytes, got {len(raw)}")
-        out.append(encode_length(bits) + raw)
+        out.append(_spelled_length(bits, node, path) + raw)
         return
     if tag in (0x0A, 0x0C):
         if "hex" in node:
@@ -424,7 +466,7 @@ def _encode_value(
             raw = value.encode("ascii" if tag == 0x0A else "utf-8", errors="strict")
         else:
             raise EncodeError(path, f"{kind} needs a text 'value' or a 'hex'")
-        out.append(encode_length(len(raw)) + raw)
+        out.append(_spelled_length(len(raw), node, path) + raw)
         return
     if tag in _FIXED_OCTETS:
         raw = _hex(value, path)
