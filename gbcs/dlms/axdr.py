@@ -203,20 +203,27 @@ def _decode_value(tag: int, buf: bytes, pos: int, end: int, depth: int) -> tuple
     raise DecodeError(pos - 1, "data", f"unknown A-XDR type tag 0x{tag:02X}")
 
 
+def _container_head(
+    tag: int, buf: bytes, pos: int, end: int
+) -> tuple[dict[str, Any], list[dict[str, Any]], int, int]:
+    """Read an array or structure's element count: (node, its empty member list, count, position after)."""
+    count, pos, spelled = read_spelled_count(buf, pos, end, TYPE_NAMES[tag] + " count")
+    if count > end - pos:
+        raise DecodeError(pos, TYPE_NAMES[tag], f"{count} elements cannot fit in {end - pos} bytes")
+    members: list[dict[str, Any]] = []
+    node: dict[str, Any] = {"type": TYPE_NAMES[tag], "value": members}
+    if spelled:
+        node["length_octets"] = spelled
+    return node, members, count, pos
+
+
 def _decode_containers(tag: int, buf: bytes, pos: int, end: int, depth: int) -> tuple[dict[str, Any], int]:
     """An array or structure and everything inside it, with an explicit stack instead of recursion.
 
     Nested arrays and structures are the bulk of GBCS DLMS data; walking them in one
     loop avoids a Python call per element.  ``depth`` of the outermost is already checked.
     """
-    count, pos, spelled = read_spelled_count(buf, pos, end, TYPE_NAMES[tag] + " count")
-    if count > end - pos:
-        raise DecodeError(pos, TYPE_NAMES[tag], f"{count} elements cannot fit in {end - pos} bytes")
-    items: list[dict[str, Any]] = []
-    root: dict[str, Any] = {"type": TYPE_NAMES[tag], "value": items}
-    if spelled:
-        root["length_octets"] = spelled
-    remaining = count
+    root, items, remaining, pos = _container_head(tag, buf, pos, end)
     parents: list[tuple[list[dict[str, Any]], int]] = []
     while True:
         if not remaining:
@@ -244,13 +251,7 @@ def _decode_containers(tag: int, buf: bytes, pos: int, end: int, depth: int) -> 
             level = depth + len(parents) + 1
             if level >= MAX_DEPTH:
                 raise DecodeError(pos, TYPE_NAMES[inner], f"nesting deeper than {MAX_DEPTH} levels")
-            count, pos, spelled = read_spelled_count(buf, pos + 1, end, TYPE_NAMES[inner] + " count")
-            if count > end - pos:
-                raise DecodeError(pos, TYPE_NAMES[inner], f"{count} elements cannot fit in {end - pos} bytes")
-            children: list[dict[str, Any]] = []
-            container: dict[str, Any] = {"type": TYPE_NAMES[inner], "value": children}
-            if spelled:
-                container["length_octets"] = spelled
+            container, children, count, pos = _container_head(inner, buf, pos + 1, end)
             items.append(container)
             parents.append((items, remaining))
             items, remaining = children, count
