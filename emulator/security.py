@@ -86,12 +86,6 @@ class Incoming:
         return self.frame.originator
 
 
-def _other_information(raw: bytes) -> OtherInformation:
-    if len(raw) == 2:
-        return OtherInformation(int.from_bytes(raw, "big"))
-    return parse_other_information(raw)
-
-
 class DeviceSecurity:
     """One device's keys, trust anchors, HAN peers and counters; the checks and the protections."""
 
@@ -188,7 +182,7 @@ class DeviceSecurity:
                 raise Rejected(AUTHENTICATION, "signature does not verify against the originator's trust anchor")
             critical = True
         try:
-            other = _other_information(frame.other_information)
+            other = parse_other_information(frame.other_information)
         except ValueError as exc:
             raise Rejected(MALFORMED, f"other-information: {exc}") from None
         row = use_case(frame.message_code)

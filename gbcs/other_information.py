@@ -41,6 +41,8 @@ def parse_other_information(raw: bytes) -> OtherInformation:
     commands; in responses the supplementary originator counter follows the SRP counter.
     Incomplete trailing fields are ignored.
     """
+    if len(raw) == 2:  # by far the commonest form
+        return OtherInformation(int.from_bytes(raw, "big"))
     if len(raw) < 2:
         raise ValueError("other-information has no message code")
     code = int.from_bytes(raw[:2], "big")

@@ -7,20 +7,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..framing import Frame, mac_aad
-from ..other_information import OtherInformation, parse_other_information
+from ..other_information import parse_other_information
 from . import ecdsa
 from .gcm import decrypt_element, gmac
 from .selection import encryption_key, mac_key
 from .view import KeystoreView
 
 _IC_ZERO = b"\x00\x00\x00\x00"
-
-
-def _other(frame: Frame) -> OtherInformation:
-    raw = frame.other_information
-    if len(raw) == 2:
-        return OtherInformation(int.from_bytes(raw, "big"))
-    return parse_other_information(raw)
 
 
 def check_signature(frame: Frame, view: KeystoreView) -> bool | None:
@@ -53,7 +46,8 @@ def decrypt_elements(
     """Decrypt payload elements: ([(pointer, plaintext)], [pointers that failed]); None without keys."""
     if not elements:
         return [], []
-    key = encryption_key(frame.counter, frame.originator, frame.recipient, _other(frame), view)
+    other = parse_other_information(frame.other_information)
+    key = encryption_key(frame.counter, frame.originator, frame.recipient, other, view)
     if key is None:
         return None
     done: list[tuple[str, bytes]] = []
