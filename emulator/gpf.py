@@ -7,7 +7,7 @@ default ``generic-gsme``); the GPF's own clusters are those of its own ``[zcl]``
 from __future__ import annotations
 
 from .gsme import zcl_model_for
-from .profiles import Profile, _read, load_profile
+from .profiles import Profile, load_profile, profile_table
 from .zcl_model import ZclModel
 
 
@@ -15,6 +15,6 @@ def mirror_model_for(profile: Profile, now: float) -> ZclModel:
     """The GPF's copy of its GSME's attribute values."""
     name = "generic-gsme"
     if profile.path is not None:
-        name = str(_read(profile.path).get("gpf", {}).get("gsme_profile", name))
+        name = str(profile_table(profile.path, "gpf").get("gsme_profile", name))
     return zcl_model_for(load_profile(name), now)
 

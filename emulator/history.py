@@ -24,7 +24,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from .profiles import ProfileError, _read
+from .profiles import ProfileError, profile_table
 
 AGE_KEY = "commissioned_days_ago"  # a ZigBee device's age in its gbz_state
 HALF_HOUR = 1800
@@ -152,15 +152,9 @@ class History:
         return out
 
 
-@cache
 def history_table(path: Path | None) -> dict[str, Any]:
     """The ``[history]`` table of a profile file (empty without a file)."""
-    if path is None:
-        return {}
-    table = _read(path).get("history", {})
-    if not isinstance(table, dict):
-        raise ProfileError(f"{path}: [history] must be a table")
-    return table
+    return profile_table(path, "history")
 
 
 @cache

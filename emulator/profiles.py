@@ -104,6 +104,27 @@ def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+@cache
+def profile_file(path: Path) -> dict[str, Any]:
+    """A profile file's tables, with the file it ``extends`` merged in; read once per process."""
+    return _read(path)
+
+
+def profile_table(path: Path | None, name: str, kind: type = dict) -> Any:
+    """Table ``[name]`` (or array of tables ``[[name]]`` with ``kind=list``) of a profile file.
+
+    Empty when there is no file or no such table; a ProfileError naming the file otherwise.
+    The value is shared: callers read it and never change it.
+    """
+    if path is None:
+        return kind()
+    value = profile_file(path).get(name, kind())
+    if not isinstance(value, kind):
+        shape = "a table" if kind is dict else "an array of tables"
+        raise ProfileError(f"{path}: [{name}] must be {shape}")
+    return value
+
+
 def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     if path in seen:
         raise ProfileError(f"{path}: extends itself (via {' -> '.join(p.name for p in seen)})")

@@ -89,7 +89,7 @@ class Incoming:
 class DeviceSecurity:
     """One device's keys, trust anchors, HAN peers and counters; the checks and the protections."""
 
-    __slots__ = ("eui", "keys", "anchors", "han_peers", "counters", "own_counter", "_view", "_ds_pub", "_ka_pub")
+    __slots__ = ("eui", "keys", "anchors", "han_peers", "counters", "own_counter", "_view", "_own_public")
 
     def __init__(self, eui: bytes, keys: DeviceKeys, anchors: TrustAnchors, first_counter: int = 1) -> None:
         self.eui = bytes(eui)
@@ -99,8 +99,7 @@ class DeviceSecurity:
         self.counters: dict[bytes, int] = {}  # last accepted originator counter, per originator
         self.own_counter = first_counter - 1
         self._view: KeystoreView | None = None
-        self._ds_pub: ec.EllipticCurvePublicKey | None = None
-        self._ka_pub: ec.EllipticCurvePublicKey | None = None
+        self._own_public: dict[str, ec.EllipticCurvePublicKey] = {}
 
     # ------------------------------------------------------------------ key lookups (gbcs.crypto view)
 
@@ -114,30 +113,24 @@ class DeviceSecurity:
             )
         return self._view
 
-    def _ds_public(self, eui: bytes) -> ec.EllipticCurvePublicKey | None:
+    def _public(self, eui: bytes, usage: str) -> ec.EllipticCurvePublicKey | None:
+        """The ``usage`` ("ds" or "ka") public key of this device, a trust anchor or a HAN peer."""
         if eui == self.eui:
-            if self._ds_pub is None:
-                self._ds_pub = self.keys.ds.public_key()
-            return self._ds_pub
-        anchor = self.anchors.by_eui.get(eui)
-        if anchor is not None:
-            return anchor.ds
-        peer = self.han_peers.get(eui)
-        return peer.ds if peer else None
+            own = self._own_public.get(usage)
+            if own is None:
+                own = self._own_public[usage] = getattr(self.keys, usage).public_key()
+            return own
+        holder = self.anchors.by_eui.get(eui) or self.han_peers.get(eui)
+        return getattr(holder, usage) if holder is not None else None
+
+    def _ds_public(self, eui: bytes) -> ec.EllipticCurvePublicKey | None:
+        return self._public(eui, "ds")
 
     def _ds_private(self, eui: bytes) -> ec.EllipticCurvePrivateKey | None:
         return self.keys.ds if eui == self.eui else None
 
     def _ka_public(self, eui: bytes) -> ec.EllipticCurvePublicKey | None:
-        if eui == self.eui:
-            if self._ka_pub is None:
-                self._ka_pub = self.keys.ka.public_key()
-            return self._ka_pub
-        anchor = self.anchors.by_eui.get(eui)
-        if anchor is not None:
-            return anchor.ka
-        peer = self.han_peers.get(eui)
-        return peer.ka if peer else None
+        return self._public(eui, "ka")
 
     def _ka_private(self, eui: bytes) -> ec.EllipticCurvePrivateKey | None:
         return self.keys.ka if eui == self.eui else None
@@ -152,7 +145,7 @@ class DeviceSecurity:
     def set_keys(self, keys: DeviceKeys) -> None:
         """Replace the device's own keys (new key pair and certificate, CS02c / CS02d)."""
         self.keys = keys
-        self._ds_pub = self._ka_pub = None
+        self._own_public.clear()
 
     def set_anchors(self, anchors: TrustAnchors) -> None:
         """Replace the trust anchors (credential updates); counters of replaced parties are kept."""

@@ -10,6 +10,7 @@ newest snapshot in [earliest start, latest end] (the snapshot cause filter is no
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from typing import Any
 
 from ..security import Incoming
@@ -68,29 +69,27 @@ def _prepayment_payload(device: ZigbeeDevice, when: int) -> bytes:
                        model.get(PREPAYMENT, 0x0002, at), model.get(PREPAYMENT, 0x0001, at))
 
 
-@on(METERING, C2S, 0x06)
-def get_snapshot(device: ZigbeeDevice, incoming: Incoming, comp: dict[str, Any], fields: dict[str, Any]) -> Any:
-    """GCS15b / GCS15c / GCS16a: Publish Snapshot of the metering registers."""
+def _publish_snapshot(device: ZigbeeDevice, comp: dict[str, Any], fields: dict[str, Any], command: int,
+                      time_field: str, payload_type: int, payload: Callable[[ZigbeeDevice, int], bytes]) -> Any:
+    """The snapshot the Get selects, as a Publish (Prepay) Snapshot response, or NOT_FOUND."""
     found = _select(device, fields)
     if found is None:
         return NOT_FOUND
     when, total = found
-    return ZclResult(0x06, response_fc(comp["zcl"]["frame_control"], True), sensitive=True, fields={
-        "snapshot_id": when // DAY, "snapshot_capture_time": when, "total_snapshots_found": min(total, 0xFF),
+    return ZclResult(command, response_fc(comp["zcl"]["frame_control"], True), sensitive=True, fields={
+        "snapshot_id": when // DAY, time_field: when, "total_snapshots_found": min(total, 0xFF),
         "command_index": 0, "total_number_of_commands": 1, "snapshot_cause": GENERAL_CAUSE,
-        "snapshot_payload_type": TOU_DELIVERED, "snapshot_payload": _metering_payload(device, when).hex().upper()})
+        "snapshot_payload_type": payload_type, "snapshot_payload": payload(device, when).hex().upper()})
+
+
+@on(METERING, C2S, 0x06)
+def get_snapshot(device: ZigbeeDevice, incoming: Incoming, comp: dict[str, Any], fields: dict[str, Any]) -> Any:
+    """GCS15b / GCS15c / GCS16a: Publish Snapshot of the metering registers."""
+    return _publish_snapshot(device, comp, fields, 0x06, "snapshot_capture_time", TOU_DELIVERED, _metering_payload)
 
 
 @on(PREPAYMENT, C2S, 0x07)
 def get_prepay_snapshot(device: ZigbeeDevice, incoming: Incoming, comp: dict[str, Any],
                         fields: dict[str, Any]) -> Any:
     """GCS15b / GCS16b: Publish Prepay Snapshot of the debt and credit registers."""
-    found = _select(device, fields)
-    if found is None:
-        return NOT_FOUND
-    when, total = found
-    return ZclResult(0x01, response_fc(comp["zcl"]["frame_control"], True), sensitive=True, fields={
-        "snapshot_id": when // DAY, "snapshot_time": when, "total_snapshots_found": min(total, 0xFF),
-        "command_index": 0, "total_number_of_commands": 1, "snapshot_cause": GENERAL_CAUSE,
-        "snapshot_payload_type": DEBT_CREDIT_STATUS,
-        "snapshot_payload": _prepayment_payload(device, when).hex().upper()})
+    return _publish_snapshot(device, comp, fields, 0x01, "snapshot_time", DEBT_CREDIT_STATUS, _prepayment_payload)
