@@ -31,6 +31,7 @@ from .alerts import (
 )
 from .clock import VirtualClock
 from .cosem_classes import node
+from .faults import HardwareFault
 from .future import FutureStore
 from .identity import DeviceKeys
 from .logs import DeviceLog
@@ -69,7 +70,8 @@ class Device:
 
     kind: ClassVar[str] = "DEVICE"
     __slots__ = ("eui", "profile", "clock", "security", "event_log", "security_log", "outbox", "on_alert",
-                 "_future", "_collect", "_time_offset", "_commissioned", "faults", "__weakref__")
+                 "_future", "_collect", "_time_offset", "_commissioned", "faults", "armed_faults",
+                 "active_fault", "__weakref__")
 
     def __init__(self, eui: bytes, profile: Profile, clock: VirtualClock, keys: DeviceKeys,
                  anchors: TrustAnchors) -> None:
@@ -88,6 +90,8 @@ class Device:
         self._time_offset = profile.clock_offset
         self._commissioned = clock.now()
         self.faults: dict[str, Any] | None = None  # fault injection, see inject_fault
+        self.armed_faults: dict[int | None, HardwareFault] | None = None  # see arm_fault
+        self.active_fault: HardwareFault | None = None  # the fault of the command being executed
 
     # ------------------------------------------------------------------ time
 
@@ -169,7 +173,11 @@ class Device:
         fault = self._take_fault(incoming.code)
         if fault is not None:
             return fault(self, incoming)
-        reply = handler(self, incoming)
+        self.active_fault = self._take_hardware_fault(incoming.code)
+        try:
+            reply = handler(self, incoming)
+        finally:
+            self.active_fault = None
         if reply is None:
             return None
         return self.respond(incoming, reply)
@@ -290,6 +298,19 @@ class Device:
         if self.faults is None:
             self.faults = {}
         self.faults[message_code] = behaviour
+
+    def arm_fault(self, fault: HardwareFault, message_code: int | None = None) -> None:
+        """Make the next command (of ``message_code``, or any) hit ``fault`` (see :mod:`emulator.faults`)."""
+        if self.armed_faults is None:
+            self.armed_faults = {}
+        self.armed_faults[message_code] = fault
+
+    def _take_hardware_fault(self, code: int) -> HardwareFault | None:
+        armed = self.armed_faults
+        if not armed:
+            return None
+        fault = armed.pop(code, None)
+        return fault if fault is not None else armed.pop(None, None)
 
     def _take_fault(self, code: int) -> Any:
         if not self.faults:

@@ -17,6 +17,7 @@ from gbcs.dlms.cosem import parse_obis
 from . import cosem_methods, cosem_time
 from .cosem_classes import Node, node, null
 from .cosem_model import (
+    HARDWARE_FAULT,
     OBJECT_UNDEFINED,
     OTHER_REASON,
     READ_WRITE_DENIED,
@@ -75,11 +76,15 @@ class DlmsServer:
         data: list[Node] = []
         results: list[dict[str, Any]] = []
         failed = False
+        fault = self.device.active_fault
+        fault_at = fault.index(len(request["requests"])) if fault is not None else -1
         for index, (spec, value) in enumerate(zip(request["requests"], request["data"], strict=True)):
             kind = spec["kind"]
             self._index = index
             if failed:
                 code, out = OTHER_REASON, null()
+            elif index == fault_at:  # a hardware fault (emulator.faults): the request does not execute
+                code, out, failed = HARDWARE_FAULT, null(), True
             else:
                 try:
                     code, out = SUCCESS, self.run(spec, value)

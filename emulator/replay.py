@@ -15,6 +15,10 @@ For each ``*_COMMAND_GBCS.HEX`` below the corpus directory:
 * each electricity meter (ESME, SAPC) has been commissioned ``[history] commissioned_days_ago`` days
   (default 400) before the clock's start, so its profiles, logs and registers hold that history
   (emulator/history.py); a GSME / GPF keeps its profile's history;
+* an RTDS negative variant (a command file whose name carries the ``ERROR`` token) is
+  executed with the default hardware fault of :mod:`emulator.faults` armed: RTDS marks
+  the variants in which the device fails that way, and their commands are as valid as the
+  success variants', so the failure can only be the device's;
 * the device executes it; virtual time then runs until nothing is pending, so future-dated
   instructions execute and alert.
 
@@ -45,6 +49,7 @@ from smetsim.keys.pki import init_pki
 
 from .clock import VirtualClock
 from .device import Device
+from .faults import HardwareFault
 from .history import set_age
 from .identity import DeviceKeys
 from .kinds import create_device
@@ -247,6 +252,16 @@ def replay(
     return summary
 
 
+def is_negative_variant(stem: str) -> bool:
+    """True for an RTDS negative variant: a command file whose name carries the ``ERROR`` token.
+
+    RTDS names the variants in which the device fails ``…_ERROR_…``; their commands are
+    valid (often identical to the success variant's apart from the counter), so the failure
+    is the device's: replay arms the default hardware fault of :mod:`emulator.faults`.
+    """
+    return "ERROR" in stem.upper().split("_")
+
+
 def _replay_one(emulation: _Emulation, corpus: Path, path: Path, out: Path) -> dict[str, Any]:
     relative = path.relative_to(corpus)
     stem = path.name[: -len(COMMAND_SUFFIX)]
@@ -272,6 +287,9 @@ def _replay_one(emulation: _Emulation, corpus: Path, path: Path, out: Path) -> d
     except Exception as exc:  # reported per command
         outcome["error"] = f"cannot re-MAC: {exc}"
         return outcome
+    if is_negative_variant(stem):
+        device.arm_fault(HardwareFault())
+        outcome["fault"] = "hardware fault (RTDS negative variant)"
     result = device.handle(command)
     clock.run_until_idle()
     alerts = [*result.alerts, *device.outbox]

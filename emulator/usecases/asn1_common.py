@@ -126,6 +126,14 @@ def reply(asn1_type: str, value: Any) -> Reply:
     return Reply(tree=typed_tree(asn1_type, value), payload_type="asn1")
 
 
+def fault_hits(device: Device) -> bool:
+    """True when the command being executed hits an armed hardware fault (:mod:`emulator.faults`).
+
+    ASN.1 responses have one request: the use case answers its failure code instead of executing.
+    """
+    return device.active_fault is not None
+
+
 def named(value: int) -> dict[str, Any]:
     """An INTEGER / ENUMERATED with named numbers, as the typed view writes it (the name is ignored)."""
     return {"value": value, "name": None}

@@ -6,9 +6,9 @@ for the new key.  CS02d: a device certificate for this EUI whose key is the pend
 (or the current one) replaces the certificate of that usage; the device then signs or
 agrees keys with the new key.  CS02e: the certificate of the requested usage.
 
-Response codes [I]: 0 success; CS02c 3 when the key usage is not exactly DS or KA; CS02d
+Response codes [I]: 0 success; CS02c 3 when the key usage is not exactly DS or KA, or on a hardware fault; CS02d
 1 not a device certificate for this device, 2 its key is neither the pending nor the current
-key; CS02e 3 when the device holds no certificate of that usage.
+key; CS02e 3 when the device holds no certificate of that usage, or on a hardware fault.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ..device import Device, Reply
 from ..identity import certificate_usage, certification_request, generate_key, same_key
 from ..registry import handles
 from ..security import Incoming
-from .asn1_common import ALL_KINDS, command_value, named, reply, state
+from .asn1_common import ALL_KINDS, command_value, fault_hits, named, reply, state
 
 BAD_USAGE = 3
 NOT_FOR_DEVICE, UNKNOWN_KEY = 1, 2
@@ -37,7 +37,7 @@ def issue_security_credentials(device: Device, incoming: Incoming) -> Reply | No
     if command is None:
         return None
     usage = requested_usage(command)
-    if usage is None:
+    if usage is None or fault_hits(device):
         return reply("IssueSecurityCredentialsResponse", {"choice": "responseCode", "value": named(BAD_USAGE)})
     key = generate_key()
     state(device).new_keys[usage] = key
@@ -75,6 +75,6 @@ def provide_device_certificate(device: Device, incoming: Incoming) -> Reply | No
         return None
     usage = requested_usage(command)
     der = device.security.keys.certificate(usage) if usage else None
-    if der is None:
+    if der is None or fault_hits(device):
         return reply("ProvideDeviceCertificateResponse", {"choice": "responseCode", "value": named(BAD_USAGE)})
     return Reply(content=der, payload_type="asn1")

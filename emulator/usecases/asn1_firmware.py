@@ -14,6 +14,7 @@ from typing import Any
 
 from ..alerts import FUTURE_DATED_FAILURE, FUTURE_DATED_SUCCESS
 from ..device import Device, Reply
+from ..faults import ASN1_FAILURE
 from ..registry import handles
 from ..security import Incoming
 from .asn1_common import (
@@ -22,6 +23,7 @@ from .asn1_common import (
     cancel,
     command_tree,
     command_value,
+    fault_hits,
     named,
     parse_generalized_time,
     reply,
@@ -73,7 +75,11 @@ def activate_firmware(device: Device, incoming: Incoming) -> Reply | None:
 
         schedule(device, "firmware", when, execute_later)
         return reply("ActivateFirmwareResponse", {"choice": "commandAccepted", "value": None})
-    return reply("ActivateFirmwareResponse", {"choice": "activationOutcome", "value": activate(device, image_hash)})
+    if fault_hits(device):
+        outcome = {"responseCode": named(ASN1_FAILURE), "firmwareVersion": firmware_version(device)}
+    else:
+        outcome = activate(device, image_hash)
+    return reply("ActivateFirmwareResponse", {"choice": "activationOutcome", "value": outcome})
 
 
 @handles(kinds=("PPMID", "HCALCS"), codes=(0x0129,))

@@ -21,9 +21,21 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from smetsim.keys.keystore import certificate_identity
 
 from ..device import Device, Reply
+from ..faults import ASN1_FAILURE
 from ..registry import handles
 from ..security import HanPeer, Incoming
-from .asn1_common import ALL_KINDS, Asn1State, JoinEntry, command_tree, command_value, named, number, reply, state
+from .asn1_common import (
+    ALL_KINDS,
+    Asn1State,
+    JoinEntry,
+    command_tree,
+    command_value,
+    fault_hits,
+    named,
+    number,
+    reply,
+    state,
+)
 
 GSME, ESME, CHF, GPF, HCALCS, PPMID, TYPE2 = range(7)
 DEVICE_TYPES = {"GSME": GSME, "ESME": ESME, "SAPC": ESME, "CHF": CHF, "GPF": GPF, "HCALCS": HCALCS, "PPMID": PPMID}
@@ -140,6 +152,8 @@ def read_join_details(device: Device, incoming: Incoming) -> Reply | None:
     """CS07: the join table."""
     if command_tree(device, incoming, "ReadDeviceJoinDetailsCommand") is None:
         return None
+    if fault_hits(device):
+        return reply("ReadDeviceJoinDetailsResponse", {"responseCode": named(ASN1_FAILURE)})
     return reply("ReadDeviceJoinDetailsResponse", {"responseCode": named(0), "deviceLog": log_entries(device)})
 
 

@@ -107,4 +107,4 @@ def clear_event_log(device: ZigbeeDevice, incoming: Incoming, comp: dict[str, An
         device.event_log.clear()
         cleared = 1 << GENERAL_LOG
     return ZclResult(0x02, response_fc(comp["zcl"]["frame_control"], True, no_default=False),
-                     fields={"cleared_event_logs": cleared})
+                     fields={"cleared_event_logs": cleared}, failed=not cleared)

@@ -36,6 +36,7 @@ class ZclResult:
     fields: dict[str, Any] | None = None
     records: list[dict[str, Any]] | None = None
     sensitive: bool = False  # data that §1.6 use cases encrypt
+    failed: bool = False  # a specific response that reports the command's failure (a rejected top-up ...)
 
 
 def default_response(command_fc: int, command: int, status: int) -> ZclResult:

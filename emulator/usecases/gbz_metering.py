@@ -49,7 +49,7 @@ def start_sampling(device: ZigbeeDevice, incoming: Incoming, comp: dict[str, Any
         running[sample_id] = {"start": start, "interval": interval, "type": fields.get("sample_type", 0),
                                "max": fields.get("max_number_of_samples", 0)}
     return ZclResult(0x0D, response_fc(comp["zcl"]["frame_control"], True, no_default=False),
-                     fields={"sample_id": sample_id})
+                     fields={"sample_id": sample_id}, failed=sample_id == INVALID_SAMPLE_ID)
 
 
 @on(METERING, C2S, 0x08)

@@ -46,7 +46,8 @@ def consumer_top_up(device: ZigbeeDevice, incoming: Incoming, comp: dict[str, An
     response = {"result_type": result, "top_up_value": value if result == ACCEPTED else -1,
                 "source_of_top_up": fields.get("originating_device", 0),
                 "credit_remaining": model.get(PREPAYMENT, CREDIT_REMAINING, now) if result == ACCEPTED else -1}
-    return ZclResult(0x03, response_fc(comp["zcl"]["frame_control"], True, no_default=False), fields=response)
+    return ZclResult(0x03, response_fc(comp["zcl"]["frame_control"], True, no_default=False), fields=response,
+                     failed=result != ACCEPTED)
 
 
 _RESULTS = {

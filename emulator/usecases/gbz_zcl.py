@@ -34,6 +34,7 @@ from ..zcl_model import INVALID_DATA_TYPE, UNSUPPORTED_ATTRIBUTE, ZclModel
 from ..zigbee import ZigbeeDevice
 from . import gbz_events, gbz_future, gbz_history, gbz_metering, gbz_prepayment  # noqa: F401  (they register handlers)
 from .gbz_commands import keep_publish
+from .gbz_faults import faulted, not_processed
 from .gbz_frame import (
     SERVER_TO_CLIENT,
     SUCCESS,
@@ -60,10 +61,18 @@ def execute_gbz(device: Device, incoming: Incoming) -> Reply | None:
         return None
     if not isinstance(device, ZigbeeDevice):
         return None
+    components = tree.get("components") or []
+    fault = device.active_fault
+    fault_at = fault.index(len(components)) if fault is not None and components else -1
     answers = []
-    for comp in tree.get("components") or ():
-        zcl = comp["zcl"]
-        answers.append((comp["cluster"], zcl["sequence"], execute_component(device, incoming, comp)))
+    for i, comp in enumerate(components):
+        if 0 <= fault_at < i:
+            answer = not_processed(comp)
+        elif i == fault_at:
+            answer = faulted(device, comp, lambda comp=comp: execute_component(device, incoming, comp))
+        else:
+            answer = execute_component(device, incoming, comp)
+        answers.append((comp["cluster"], comp["zcl"]["sequence"], answer))
     return build_reply(incoming.code, answers)
 
 
