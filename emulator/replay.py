@@ -15,6 +15,8 @@ For each ``*_COMMAND_GBCS.HEX`` below the corpus directory:
 * each electricity meter (ESME, SAPC) has been commissioned ``[history] commissioned_days_ago`` days
   (default 400) before the clock's start, so its profiles, logs and registers hold that history
   (emulator/history.py); a GSME / GPF keeps its profile's history;
+* an ESME without a ``[profiles]`` entry is a twin-element meter (``esme-twin``) for the
+  commands of RTDS ``TWIN`` variants (the token in the file name), single-element otherwise;
 * an RTDS negative variant (a command file whose name carries the ``ERROR`` token) is
   executed with the default hardware fault of :mod:`emulator.faults` armed: RTDS marks
   the variants in which the device fails that way, and their commands are as valid as the
@@ -53,7 +55,7 @@ from .faults import HardwareFault
 from .history import set_age
 from .identity import DeviceKeys
 from .kinds import create_device
-from .profiles import KINDS, ProfileError, generic_profile, load_profile
+from .profiles import KINDS, Profile, ProfileError, generic_profile, load_profile
 from .trust import TrustAnchors
 
 COMMAND_SUFFIX = "_COMMAND_GBCS.HEX"
@@ -68,6 +70,7 @@ DEFAULT_HISTORY_DAYS = 400
 # snapshots are daily and the snapshot cause filter is not applied yet, so a year of them would
 # answer cause-filtered reads (GCS15b) with snapshots a real GSME would not have taken.
 METER_KINDS = ("ESME", "SAPC")
+TWIN_ELEMENT_PROFILE = "esme-twin"  # the ESME of RTDS TWIN variants
 Progress = Callable[[int, int, str], None]
 
 
@@ -150,10 +153,17 @@ class _Emulation:
         self._view = self.store.view()
         self.han_originators: set[bytes] = set()  # premises devices that originated a command (PCS)
 
-    def device(self, eui: bytes) -> tuple[Device, VirtualClock]:
+    def profile_for(self, eui: bytes, stem: str) -> Profile:
+        """The device's profile; an ESME without a named profile is twin-element for RTDS ``TWIN`` variants."""
+        profile = self.profiles[eui]
+        if eui not in self.premises.profiles and profile.kind == "ESME" and "TWIN" in stem.upper().split("_"):
+            return load_profile(TWIN_ELEMENT_PROFILE)
+        return profile
+
+    def device(self, eui: bytes, stem: str = "") -> tuple[Device, VirtualClock]:
         """A freshly commissioned device with the premises' keys, anchors and HAN peers."""
         clock = VirtualClock(self.premises.start, seed=self.premises.seed)
-        device = create_device(self.profiles[eui], eui, clock, self.anchors, self.keys[eui])
+        device = create_device(self.profile_for(eui, stem), eui, clock, self.anchors, self.keys[eui])
         if self.premises.devices[eui] in METER_KINDS:  # electricity meters: commissioned before the start
             set_age(device, self.premises.history_days)
         for peer, kind in self.premises.devices.items():
@@ -281,7 +291,7 @@ def _replay_one(emulation: _Emulation, corpus: Path, path: Path, out: Path) -> d
         outcome["error"] = "recipient is not a premises device"
         return outcome
     outcome["kind"] = kind
-    device, clock = emulation.device(frame.recipient)
+    device, clock = emulation.device(frame.recipient, stem)
     try:
         command = emulation.remac(raw)
     except Exception as exc:  # reported per command

@@ -66,7 +66,7 @@ class Head:
         return [(e["deviceId"], e["deviceType"]["value"]) for e in value.get("deviceLog", [])]
 
 
-def _device_certificate(eui: bytes) -> tuple[bytes, ec.EllipticCurvePrivateKey]:
+def _device_certificate(eui: bytes, device: bool = True) -> tuple[bytes, ec.EllipticCurvePrivateKey]:
     key = ec.generate_private_key(ec.SECP256R1())
     san = x509.SubjectAlternativeName(
         [x509.OtherName(ObjectIdentifier(HARDWARE_MODULE_NAME), hardware_module_name(eui))])
@@ -76,7 +76,7 @@ def _device_certificate(eui: bytes) -> tuple[bytes, ec.EllipticCurvePrivateKey]:
             .not_valid_before(dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
             .not_valid_after(dt.datetime(9999, 12, 31, tzinfo=dt.UTC))
             .add_extension(x509.KeyUsage(False, False, False, False, True, False, False, False, False), critical=True)
-            .add_extension(san, critical=True)
+            .add_extension(san if device else x509.BasicConstraints(False, None), critical=True)
             .sign(key, hashes.SHA256()))
     return cert.public_bytes(serialization.Encoding.DER), key
 
@@ -111,8 +111,11 @@ def test_join_response_codes(parties: RemoteParties) -> None:
 def test_method_c_join_needs_the_other_devices_certificate(parties: RemoteParties) -> None:
     head = Head(parties, "PPMID")
     assert head.join(CS03C, 3, GSME, GSME_TYPE) == 11
-    wrong, _ = _device_certificate(PPMID_2)
-    assert head.join(CS03C, 3, GSME, GSME_TYPE, wrong) == 11
+    not_a_device_certificate, _ = _device_certificate(GSME, device=False)
+    assert head.join(CS03C, 3, GSME, GSME_TYPE, not_a_device_certificate) == 11
+    other, _ = _device_certificate(PPMID_2)  # another device's certificate is accepted, as RTDS devices do
+    assert head.join(CS03C, 3, GSME, GSME_TYPE, other) == 0
+    assert any("certificate of" in e.detail for e in head.device.event_log.entries())
     certificate, key = _device_certificate(GSME)
     assert head.join(CS03C, 3, GSME, GSME_TYPE, certificate) == 0
     peer = head.device.security.han_peers[GSME]

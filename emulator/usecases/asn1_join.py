@@ -9,7 +9,7 @@ GCS59 restores a GPF's device log into it.
 Response codes [I] (GBCS defines 0..13; the meanings below are this emulator's reading):
 join 0 success, 1 the join method does not fit the message code or the device, 2 the other
 device's type cannot join this device by that method, 3 an ESME already has a PPMID, 5 the
-join table is full, 11 method C without a certificate of the other device; unjoin 0 success,
+join table is full, 11 method C without a device certificate; unjoin 0 success,
 1 the device is not joined.  Joins and unjoins log 0x8F49 / 0x8F48 and 0x8F4B / 0x8F4A.
 """
 
@@ -74,15 +74,24 @@ def join_table(device: Device) -> Asn1State:
     return found
 
 
-def _certificate_key(der: str, entity_id: bytes) -> ec.EllipticCurvePublicKey | None:
-    """The EC key of the other device's certificate when it names ``entity_id``."""
+def _certificate_key(device: Device, der: str, entity_id: bytes) -> ec.EllipticCurvePublicKey | None:
+    """The EC key of the other device's certificate (None when it is not a device certificate).
+
+    RTDS's method C join succeeds with a certificate of another EUI than the entity id it
+    joins, so the device accepts that, and notes it in its event log.
+    """
     try:
         cert = x509.load_der_x509_certificate(bytes.fromhex(der))
+        eui, _, is_device = certificate_identity(cert)
     except ValueError:
         return None
     key = cert.public_key()
-    eui, _, _ = certificate_identity(cert)
-    return key if isinstance(key, ec.EllipticCurvePublicKey) and eui == entity_id else None
+    if not isinstance(key, ec.EllipticCurvePublicKey) or eui is None or not is_device:
+        return None
+    if eui != entity_id:
+        device.event_log.add(device.now(), 0, f"join: certificate of {eui.hex().upper()} for "
+                                                 f"{entity_id.hex().upper()}")
+    return key
 
 
 def join(device: Device, method: int, entity_id: bytes, device_type: int, certificate: str | None) -> int:
@@ -96,7 +105,7 @@ def join(device: Device, method: int, entity_id: bytes, device_type: int, certif
         return JOIN_BAD_TYPE
     key = None
     if method == METHOD_C:
-        key = _certificate_key(certificate, entity_id) if certificate else None
+        key = _certificate_key(device, certificate, entity_id) if certificate else None
         if key is None:
             return JOIN_NO_CERTIFICATE
     if kind == "ESME" and device_type == PPMID and any(
