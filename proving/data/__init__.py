@@ -1,0 +1,1 @@
+"""Data files of the proving package (the SRV catalogue)."""
