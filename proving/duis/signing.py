@@ -1,0 +1,196 @@
+"""Enveloped XML-DSig for DUIS messages, with signxml, in the profile DCC Boxed uses.
+
+Profile: ``Reference URI=""`` with the enveloped-signature transform only, SHA-256 digest,
+SignedInfo canonicalised with exclusive C14N and signed with ECDSA-SHA256 (raw r||s), and a
+``KeyInfo`` holding only ``X509Data/X509IssuerSerial``; the verifier needs a certificate store.
+With no explicit C14N transform the reference is digested with inclusive C14N 1.0, the XML-DSig
+default, which is what DCC Boxed computes (checked against a DCC Boxed signed response).
+Requests are signed with the User's xmlSign (role 0x87) key, responses with the DCC's
+dspXmlSign (0x89) key.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
+from lxml import etree
+from signxml import CanonicalizationMethod, DigestAlgorithm, SignatureMethod, XMLSigner, XMLVerifier
+from signxml.exceptions import SignXMLException
+from signxml.verifier import SignatureConfiguration
+
+from .errors import DuisParseError, SignatureError
+from .keys import CertStore, entity_id, role_code
+from .namespaces import DS, ds
+from .request_id import normalise_eui
+from .xmlio import XmlSource, parse_xml
+
+CertLookup = Callable[[str, int], x509.Certificate | None]
+"""``lookup(issuer_name, serial_number)`` returning the signer's certificate or None."""
+Certs = x509.Certificate | Iterable[x509.Certificate] | CertStore | CertLookup
+
+_VERIFY_CONFIG = SignatureConfiguration(
+    location="./",
+    expect_references=1,
+    signature_methods=frozenset({SignatureMethod.ECDSA_SHA256}),
+    digest_algorithms=frozenset({DigestAlgorithm.SHA256}),
+    default_reference_c14n_method=CanonicalizationMethod.CANONICAL_XML_1_0,
+)
+
+
+@dataclass(frozen=True)
+class VerifiedSignature:
+    """The outcome of a successful :func:`verify`.  Use ``signed_xml``: it is what was signed."""
+
+    certificate: x509.Certificate
+    issuer_name: str
+    serial_number: int
+    entity_id: str | None
+    """The signer's EUI-64 from its certificate subject."""
+    role: int | None
+    """SMKI Remote Party Role of the signing certificate (0x87 xmlSign, 0x89 dspXmlSign)."""
+    signed_xml: etree._Element
+
+
+class _DuisSigner(XMLSigner):
+    """XMLSigner digesting the whole-document reference with inclusive C14N 1.0 and listing no C14N
+    transform, as the DUIS templates and DCC Boxed do (signxml would otherwise digest with the
+    SignedInfo method, exclusive C14N, which other verifiers would not reproduce)."""
+
+    def _unpack(self, data, references):  # noqa: ANN001, ANN202 - signxml hook
+        sig_root, doc_root, c14n_inputs, refs = super()._unpack(data, references)
+        refs = [dataclasses.replace(r, c14n_method=CanonicalizationMethod.CANONICAL_XML_1_0) for r in refs]
+        return sig_root, doc_root, c14n_inputs, refs
+
+
+def _key_info(cert: x509.Certificate) -> etree._Element:
+    key_info = etree.Element(ds("KeyInfo"), nsmap={"ds": DS})
+    issuer_serial = etree.SubElement(etree.SubElement(key_info, ds("X509Data")), ds("X509IssuerSerial"))
+    etree.SubElement(issuer_serial, ds("X509IssuerName")).text = cert.issuer.rfc4514_string()
+    etree.SubElement(issuer_serial, ds("X509SerialNumber")).text = str(cert.serial_number)
+    return key_info
+
+
+def _signatures(root: etree._Element) -> list[etree._Element]:
+    return root.findall(ds("Signature"))
+
+
+def strip_signature(doc: XmlSource) -> etree._Element:
+    """A copy of the document root without its enveloped ``ds:Signature`` element(s).
+
+    As the enveloped-signature transform does, the text after a signature is kept, so the result
+    canonicalises to exactly what was signed.
+    """
+    root = copy.deepcopy(parse_xml(doc))
+    for sig in _signatures(root):
+        previous = sig.getprevious()
+        if sig.tail:
+            if previous is not None:
+                previous.tail = (previous.tail or "") + sig.tail
+            else:
+                root.text = (root.text or "") + sig.tail
+        root.remove(sig)
+    return root
+
+
+def sign(doc: XmlSource, key: ec.EllipticCurvePrivateKey, cert: x509.Certificate) -> etree._Element:
+    """A signed copy of ``doc`` (the input is not modified), the signature as the root's last child.
+
+    Raises :class:`SignatureError` when ``doc`` already carries a signature (use :func:`resign`),
+    when ``key`` is not a P-256 key or does not belong to ``cert``.
+    """
+    root = parse_xml(doc)
+    if _signatures(root):
+        raise SignatureError("document already has a ds:Signature; use resign() to replace it")
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
+        raise SignatureError("DUIS signing needs an ECDSA P-256 private key")
+    if cert.public_key().public_numbers() != key.public_key().public_numbers():
+        raise SignatureError("the private key does not belong to the certificate")
+    signer = _DuisSigner(
+        signature_algorithm=SignatureMethod.ECDSA_SHA256,
+        digest_algorithm=DigestAlgorithm.SHA256,
+        c14n_algorithm=CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0,
+    )
+    try:
+        return signer.sign(root, key=key, key_info=_key_info(cert), exclude_c14n_transform_element=True)
+    except SignXMLException as exc:
+        raise SignatureError(f"signing failed: {exc}") from exc
+
+
+def resign(doc: XmlSource, key: ec.EllipticCurvePrivateKey, cert: x509.Certificate) -> etree._Element:
+    """Strip any existing (e.g. placeholder ``ZGVmYXVsdA==``) signature and sign anew."""
+    return sign(strip_signature(doc), key, cert)
+
+
+def _resolver(certs: Certs) -> CertLookup:
+    if isinstance(certs, CertStore):
+        return certs.lookup
+    if isinstance(certs, x509.Certificate):
+        return CertStore([certs]).lookup
+    if callable(certs):
+        return certs
+    return CertStore(certs).lookup
+
+
+def _issuer_serial(signature: etree._Element) -> tuple[str, int]:
+    path = f"{ds('KeyInfo')}/{ds('X509Data')}/{ds('X509IssuerSerial')}"
+    node = signature.find(path)
+    if node is None:
+        raise SignatureError("ds:Signature has no KeyInfo/X509Data/X509IssuerSerial")
+    issuer = (node.findtext(ds("X509IssuerName")) or "").strip()
+    serial = (node.findtext(ds("X509SerialNumber")) or "").strip()
+    if not issuer or not re.fullmatch(r"[0-9]+", serial):
+        raise SignatureError(f"ds:X509IssuerSerial is incomplete (issuer {issuer!r}, serial {serial!r})")
+    return issuer, int(serial)
+
+
+def verify(
+    doc: XmlSource,
+    certs: Certs,
+    *,
+    at: datetime | None = None,
+    roles: Iterable[int] | None = None,
+    entity: str | None = None,
+) -> VerifiedSignature:
+    """Verify the enveloped signature of ``doc`` against the certificate its X509IssuerSerial names.
+
+    ``certs`` is one certificate, several, a :class:`CertStore` or a ``lookup(issuer, serial)``
+    callable.  ``at`` is the time for the certificate validity check (default: now; naive = UTC); ``roles``
+    restricts the acceptable SMKI roles (e.g. ``{XML_SIGN_ROLE}``) and ``entity`` the signer's EUI-64
+    (e.g. the RequestID originator, which DCC Boxed tooling signs for).  Raises :class:`SignatureError`
+    on any failure: no or several signatures, unknown certificate, wrong role, tampered content.
+    """
+    try:
+        root = parse_xml(doc)
+    except DuisParseError as exc:
+        raise SignatureError(f"cannot verify: {exc}") from exc
+    signatures = _signatures(root)
+    if len(signatures) != 1:
+        raise SignatureError(f"expected one enveloped ds:Signature, found {len(signatures)}")
+    references = signatures[0].findall(f"{ds('SignedInfo')}/{ds('Reference')}")
+    if len(references) != 1 or references[0].get("URI") != "":
+        raise SignatureError('the signature must have exactly one Reference, with URI="" (the whole document)')
+    issuer, serial = _issuer_serial(signatures[0])
+    cert = _resolver(certs)(issuer, serial)
+    if cert is None:
+        raise SignatureError(f"no certificate for issuer {issuer!r}, serial {serial}")
+    role = role_code(cert)
+    if roles is not None and role not in set(roles):
+        raise SignatureError(f"signing certificate has role {role!r}, expected one of {sorted(set(roles))}")
+    signer = entity_id(cert)
+    if entity is not None and signer != normalise_eui(entity):
+        raise SignatureError(f"signed by entity {signer}, expected {normalise_eui(entity)}")
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)  # naive times are taken as UTC
+    config = dataclasses.replace(_VERIFY_CONFIG, verification_time=at) if at is not None else _VERIFY_CONFIG
+    try:
+        result = XMLVerifier().verify(root, x509_cert=cert, expect_config=config)
+    except (SignXMLException, etree.LxmlError, ValueError) as exc:
+        raise SignatureError(f"signature does not verify: {exc}") from exc
+    return VerifiedSignature(cert, issuer, serial, signer, role, result.signed_xml)  # type: ignore[union-attr]
