@@ -61,11 +61,11 @@ class DccGateway:
                               signature_form="null", mac_header=True)
 
     def precommand(self, transformed: Transformed, *, counter: int, originator: bytes, recipient: bytes) -> bytes:
-        """A critical command's pre-command: what the User signs (no signature element, no MAC)."""
+        """A critical command's pre-command: what the User signs (null signature, as DUIS says; no MAC)."""
         return secure_message(cra=CRA_COMMAND, counter=counter, originator=originator, recipient=recipient,
                               other_information=self._other_information(transformed),
                               content=transformed.payload, keystore_view=self.view, acb_eui=self.acb,
-                              signature_form="absent", mac_header=False)
+                              signature_form="null", mac_header=False)
 
     def from_signed_precommand(self, signed: bytes) -> bytes:
         """The command for a signed pre-command (pre-command ‖ 40 ‖ r‖s): the ACB MACs it."""

@@ -52,6 +52,7 @@ class Transformed:
 Transform = Callable[[etree._Element, TransformContext], Transformed]
 _TRANSFORMS: dict[str, Transform] = {}
 _loaded = False
+LOAD_ERRORS: dict[str, str] = {}  # family module -> why it did not load (its use cases then have no transform)
 
 
 def transform_for(*use_cases: str) -> Callable[[Transform], Transform]:
@@ -74,7 +75,10 @@ def _load_families() -> None:
     package = __name__.rsplit(".", 1)[0]
     for module in pkgutil.iter_modules(importlib.import_module(package).__path__):
         if module.name not in ("registry",) and not module.name.startswith("_"):
-            importlib.import_module(f"{package}.{module.name}")
+            try:
+                importlib.import_module(f"{package}.{module.name}")
+            except Exception as exc:  # one broken family must not take the others down
+                LOAD_ERRORS[module.name] = f"{type(exc).__name__}: {exc}"
     _loaded = True
 
 

@@ -1,0 +1,107 @@
+"""Everything in one process: emulated premises, the DCC front end, and the PP Function's identities.
+
+:func:`embedded_dcc` builds the default set-up of ``smetsim prove`` and ``smetsim serve``:
+
+* a test PKI (PP Users per role, the DCC's parties, the devices) in ``state_dir``;
+* :class:`~proving.premises.EmulatedPremises` trusting the PP Users of their fuel;
+* a :class:`~proving.frontend.DccFrontEnd` that knows the PP Users (and any extra Users),
+  signs its responses with the ACB's xmlSign key, enforces Section P for PP originators and
+  runs G6 anomaly detection on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from smetsim.keys import Keystore
+
+from . import duis
+from .alert_storm import Alert, AlertStormPolicy, StormConfig
+from .anomaly import AnomalyDetector, Threshold, ThresholdProfile
+from .audit import AuditTrail
+from .catalogue import UserRole
+from .entry_tests import EntryTestRegister
+from .eui import eui_str
+from .frontend import DccFrontEnd, Users
+from .gateway import DccGateway
+from .identities import ACB, PP_USERS, PpUser
+from .parties import ProvingParties, ProvingParty
+from .pp_ids import DEFAULT_PP_RANGE
+from .premises import EmulatedPremises
+from .registration import Fuel
+from .section_p import SectionP
+
+# generous default G6 thresholds for a proving run: per PP User, any SRV
+DEFAULT_THRESHOLDS = ThresholdProfile((Threshold("*", 3600.0, 100_000),))
+PP_SIGNIFIERS = {"IS": "9101", "GS": "9102", "ED": "9103", "GT": "9104"}
+RDP_SIGNIFIERS = {Fuel.ELECTRICITY: "9201", Fuel.GAS: "9202"}
+
+
+@dataclass
+class EmbeddedDcc:
+    """The assembled in-process system."""
+
+    state_dir: Path
+    premises: EmulatedPremises
+    frontend: DccFrontEnd
+    keystore: Keystore
+    entry_tests: EntryTestRegister
+    anomaly: AnomalyDetector
+    audit: AuditTrail
+    storm: AlertStormPolicy
+
+    def xml_signer(self, user: PpUser) -> tuple[ec.EllipticCurvePrivateKey, object]:
+        """A PP User's xmlSign key and certificate."""
+        stem = self.state_dir / f"{user.eui.hex()}-xml-ds"
+        return duis.load_private_key(stem.with_suffix(".key")), duis.load_certificate(stem.with_suffix(".pem"))
+
+    def approve_default_thresholds(self) -> None:
+        """Set and approve the default G6 profile for every PP User (as the DCC does before PP starts)."""
+        for user in PP_USERS:
+            self.anomaly.set_profile(eui_str(user.eui), DEFAULT_THRESHOLDS)
+            self.frontend.approve_thresholds(eui_str(user.eui))
+
+
+def storm_adapter(policy: AlertStormPolicy) -> Callable[[bytes, int, datetime], duis.DeviceAlert | None]:
+    """The front end's throttle hook over an alert-storm policy: None when the alert is suppressed."""
+
+    def offer(device: bytes, code: int, when: datetime) -> duis.DeviceAlert | None:
+        decision = policy.offer(Alert(eui_str(device), code), now=when.timestamp())
+        if not decision.delivered:
+            return None
+        return duis.DeviceAlert(f"{code:04X}", b"", decision.throttled_alert_sequence_id,
+                                decision.throttled_alert_count)
+
+    return offer
+
+
+def embedded_dcc(state_dir: str | Path, xsd_dir: str | Path, *, start: datetime | None = None,
+                 seed: int = 0, storm: StormConfig | None = None) -> EmbeddedDcc:
+    """Build the embedded system in ``state_dir`` (a fresh PKI each time)."""
+    state = Path(state_dir)
+    premises = EmulatedPremises(state, start=start, seed=seed)
+    keystore = premises.keystore
+    gateway = DccGateway(keystore.view(), ACB)  # the PKI holds the devices' certificates too
+    certs = duis.CertStore.from_directory(state, "*-xml-ds.pem")
+    users = Users({u.eui: u.role for u in PP_USERS}, certs)
+    parties = ProvingParties(DEFAULT_PP_RANGE,
+                             [ProvingParty(UserRole(u.role), eui_str(u.eui), PP_SIGNIFIERS[u.role]) for u in PP_USERS],
+                             RDP_SIGNIFIERS)
+    entry_tests = EntryTestRegister()
+    section_p = SectionP(parties, entry_tests, dcc_ids=[eui_str(ACB)], device_ids=list(premises.devices))
+    clock = premises.clock
+    anomaly = AnomalyDetector(clock.now)
+    signer_stem = state / f"{ACB.hex()}-xml-ds"
+    signer = (duis.load_private_key(signer_stem.with_suffix(".key")),
+              duis.load_certificate(signer_stem.with_suffix(".pem")))
+    audit = AuditTrail(state / "audit.sqlite", clock=clock.now)
+    policy = AlertStormPolicy(storm or StormConfig(), clock=clock.now)
+    frontend = DccFrontEnd(schema=duis.load_schema(xsd_dir), users=users, signer=signer, gateway=gateway,
+                           target=premises, section_p=section_p, anomaly=anomaly, throttle=storm_adapter(policy),
+                           audit=audit.append, now=lambda: datetime.fromtimestamp(clock.now(), UTC))
+    return EmbeddedDcc(state, premises, frontend, keystore, entry_tests, anomaly, audit, policy)

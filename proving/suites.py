@@ -1,0 +1,87 @@
+"""Suites of DUIS requests for a Production Proving run: a directory of request files, or the built-in one.
+
+Each :class:`SuiteItem` names the request, its SRV, the device type it targets and the PP
+User role it is sent in.  The device type comes from the GBCS use case a template's file
+name starts with (``ECS17b_4.1.1_..._REQUEST_DUIS.XML``: an ESME); use cases of auxiliary
+proportional controllers go to the ESME with APC.  The role is the first PP role eligible
+for the SRV, preferring the fuel of the device.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from emulator.catalogue import use_case as use_case_row
+
+from . import duis
+from .catalogue import Srv, catalogue, eligible
+from .exclusions import exclusion
+
+ELECTRICITY_ROLES = ("IS", "ED", "GS", "GT")
+GAS_ROLES = ("GS", "GT", "IS", "ED")
+GAS_DEVICES = frozenset({"GSME", "GPF"})
+DEVICE_TYPE_ORDER = ("ESME", "GSME", "CHF", "GPF", "PPMID", "HCALCS")
+# use cases served by the ESME with auxiliary proportional controllers (requirements §7)
+APC_USE_CASES = frozenset({"ECS46d", "ECS47a", "ECS47e", "ECS61d", "ECS61e", "CS02f", "CS02g"})
+APC_PROFILE = "esme-apc"
+
+
+@dataclass(slots=True)
+class SuiteItem:
+    """One request of a suite, or why it cannot be sent."""
+
+    name: str
+    srv: str
+    request: duis.DuisRequest | None
+    device_type: str | None  # None for non-device SRVs (sent to the DCC)
+    profile: str | None = None  # a firmware profile the target must have (APC use cases)
+    role: str | None = None
+    refusal: str | None = None  # Section P exclusion: reported, never sent
+    problem: str | None = None  # the file could not be used
+
+
+def device_type_for(srv: Srv, use_case: str | None) -> str | None:
+    """The DUIS device type a request of ``srv`` (for ``use_case``, when known) targets."""
+    if srv.non_device:
+        return None
+    if use_case:
+        for code in srv.message_codes:
+            row = use_case_row(code)
+            if row is not None and (row.use_case == use_case or use_case.startswith(row.use_case)):
+                for kind in DEVICE_TYPE_ORDER:
+                    if kind in row.kinds:
+                        return kind
+    return srv.devices[0] if srv.devices else None
+
+
+def role_for(srv_id: str, device_type: str | None) -> str | None:
+    """The PP role to send ``srv_id`` in: eligible, and of the device's fuel when possible."""
+    order = GAS_ROLES if device_type in GAS_DEVICES else ELECTRICITY_ROLES
+    return next((role for role in order if eligible(srv_id, role)), None)
+
+
+def _item(name: str, request: duis.DuisRequest, use_case: str | None) -> SuiteItem:
+    srv = catalogue().get(request.srv)
+    if srv is None:
+        return SuiteItem(name, request.srv, request, None, problem=f"unknown SRV {request.srv}")
+    device_type = device_type_for(srv, use_case)
+    profile = APC_PROFILE if use_case in APC_USE_CASES else None
+    refusal = exclusion(request.srv)
+    return SuiteItem(name, request.srv, request, device_type, profile, role_for(request.srv, device_type),
+                     refusal.reason if refusal else None)
+
+
+def directory_suite(directory: str | Path) -> list[SuiteItem]:
+    """Every ``*.XML`` / ``*.xml`` request file of ``directory``, in name order."""
+    items = []
+    for path in sorted(p for p in Path(directory).iterdir() if p.suffix.lower() == ".xml"):
+        try:
+            request = duis.parse_request(path.read_bytes())
+        except (OSError, duis.DuisError) as exc:
+            items.append(SuiteItem(str(path), "", None, None, problem=str(exc)))
+            continue
+        prefix = path.name.split("_", 1)[0]
+        use_case = prefix if not prefix[:1].isdigit() else None
+        items.append(_item(str(path), request, use_case))
+    return items
