@@ -81,8 +81,12 @@ def storm_adapter(policy: AlertStormPolicy) -> Callable[[bytes, int, datetime], 
 
 
 def embedded_dcc(state_dir: str | Path, xsd_dir: str | Path, *, start: datetime | None = None,
-                 seed: int = 0, storm: StormConfig | None = None) -> EmbeddedDcc:
-    """Build the embedded system in ``state_dir`` (a fresh PKI each time)."""
+                 seed: int = 0, storm: StormConfig | None = None, production: bool = True) -> EmbeddedDcc:
+    """Build the embedded system in ``state_dir`` (a fresh PKI each time).
+
+    ``production=False`` builds the DCC's test environment, where PP Users run their entry
+    tests: no Section P gate and no G6 hold there.
+    """
     state = Path(state_dir)
     premises = EmulatedPremises(state, start=start, seed=seed)
     keystore = premises.keystore
@@ -102,6 +106,7 @@ def embedded_dcc(state_dir: str | Path, xsd_dir: str | Path, *, start: datetime 
     audit = AuditTrail(state / "audit.sqlite", clock=clock.now)
     policy = AlertStormPolicy(storm or StormConfig(), clock=clock.now)
     frontend = DccFrontEnd(schema=duis.load_schema(xsd_dir), users=users, signer=signer, gateway=gateway,
-                           target=premises, section_p=section_p, anomaly=anomaly, throttle=storm_adapter(policy),
+                           target=premises, section_p=section_p if production else None,
+                           anomaly=anomaly if production else None, throttle=storm_adapter(policy),
                            audit=audit.append, now=lambda: datetime.fromtimestamp(clock.now(), UTC))
     return EmbeddedDcc(state, premises, frontend, keystore, entry_tests, anomaly, audit, policy)

@@ -36,7 +36,7 @@ def _record(item: SuiteItem) -> dict[str, Any]:
             "outcome": None, "status": None, "reason": None, "response_xml": [], "gbcs": [], "duration_ms": 0.0}
 
 
-def _target(dcc: EmbeddedDcc, item: SuiteItem) -> bytes | None:
+def target_for(dcc: EmbeddedDcc, item: SuiteItem) -> bytes | None:
     if item.device_type is None:
         return ACB  # non-device requests go to the DCC
     return dcc.premises.first_of(item.device_type, item.profile) or dcc.premises.first_of(item.device_type)
@@ -70,7 +70,7 @@ def run_items(dcc: EmbeddedDcc, items: list[SuiteItem], out_dir: str | Path,
         if item.refusal is not None:
             record.update(outcome="refused", status="refused", reason=item.refusal)
             continue
-        target = _target(dcc, item)
+        target = target_for(dcc, item)
         if item.role is None or target is None:
             why = "no Production Proving role may send it" if item.role is None else f"no {item.device_type} here"
             record.update(outcome="unsupported", status="unsupported", reason=why)

@@ -14,7 +14,7 @@ from gbcs.errors import DecodeError, EncodeError
 from gbcs.framing import parse_frame
 from gbcs.message import blank_result, decode_message, encode_message
 
-from . import __version__
+from . import __version__, prove_cli
 from .inputs import iter_inputs
 from .keys import KeystoreError, load_keystore
 from .keys.keystore import USAGES
@@ -285,3 +285,4 @@ def keys_list(directory: str, as_json: bool) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+main.add_command(prove_cli.prove)

@@ -1,0 +1,93 @@
+"""``smetsim prove``: a Production Proving run as the PP User in each role, against the embedded premises."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from proving.report import summary_table, write_html, write_json
+
+DEFAULT_CORPUS = Path("..") / "shared" / "corpus"
+
+
+def default_xsd_dir() -> Path:
+    """``$SMETSIM_CORPUS/duis/xsd``, else ``../shared/corpus/duis/xsd``."""
+    corpus = Path(os.environ.get("SMETSIM_CORPUS", DEFAULT_CORPUS))
+    return corpus / "duis" / "xsd"
+
+
+def _progress(bar: Any) -> Any:
+    def step(done: int, total: int, name: str) -> None:
+        bar.update(1)
+
+    return step
+
+
+@click.command(short_help="Run a Production Proving suite as the PP User in each role.")
+@click.option("--target", default="emulated", show_default=True, metavar="TARGET",
+              help="emulated (the embedded premises); hil:zigbee:PORT and hil:serial:PORT reach physical meters.")
+@click.option("--suite", "suite_dir", type=click.Path(exists=True, file_okay=False), metavar="DIR",
+              help="DUIS request files to send (re-addressed and re-signed); default: the built-in suite.")
+@click.option("--report", "report_path", required=True, type=click.Path(dir_okay=False), metavar="OUT.json",
+              help="Where to write the JSON report; the HTML report and the DUIS responses go beside it.")
+@click.option("--xsd", "xsd_dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="The DUIS 5.4 XSD directory [default: $SMETSIM_CORPUS/duis/xsd or ../shared/corpus/duis/xsd].")
+@click.option("--state", "state_dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Keep the run's PKI and audit trail here (default: a temporary directory).")
+def prove(target: str, suite_dir: str | None, report_path: str, xsd_dir: str | None, state_dir: str | None) -> None:
+    """Run Production Proving end to end.
+
+    The PP Function acts in each User Role with its own PP DCC IDs: the DCC sets and approves
+    its G6 thresholds, every role passes an entry test in the DCC's test environment, then
+    each request of the suite is signed with the role's xmlSign key and sent through the
+    DCC front end to the device; critical requests go through the pre-command flow. Requests
+    Section P excludes are reported as refused and not sent.
+
+    \b
+    Examples:
+      smetsim prove --report out/report.json
+      smetsim prove --suite ../shared/corpus/duis/templates --report out/report.json
+
+    Exit status: 0 when every request sent passed, 1 when one failed, 2 for bad input.
+    """
+    from proving.embedded import embedded_dcc
+    from proving.entry import run_entry_tests
+    from proving.run import run_items
+    from proving.suites import directory_suite
+
+    if target != "emulated":
+        raise click.UsageError(f"--target {target}: only 'emulated' is available in this build; "
+                               "the hardware bridge (hil:zigbee:PORT, hil:serial:PORT) is not connected yet")
+    xsd = Path(xsd_dir) if xsd_dir else default_xsd_dir()
+    if not (xsd / "DUIS Schema V5.4.xsd").is_file():
+        raise click.UsageError(f"no DUIS 5.4 XSD in {xsd} (give --xsd DIR or set SMETSIM_CORPUS)")
+    report_file = Path(report_path)
+    report_file.parent.mkdir(parents=True, exist_ok=True)
+    responses_dir = report_file.with_suffix("")
+    responses_dir = responses_dir.parent / f"{responses_dir.name}-responses"
+    with tempfile.TemporaryDirectory(prefix="smetsim-prove-") as scratch:
+        state = Path(state_dir) if state_dir else Path(scratch)
+        if suite_dir:
+            items = directory_suite(suite_dir)
+        else:
+            from proving.suite import builtin_items
+
+            items = builtin_items(xsd)
+        dcc = embedded_dcc(state / "production", xsd)
+        dcc.approve_default_thresholds()
+        entry = run_entry_tests(dcc, items, state / "test-environment", xsd)
+        with click.progressbar(length=len(items), label="proving", file=click.get_text_stream("stderr")) as bar:
+            report = run_items(dcc, items, responses_dir, progress=_progress(bar))
+        report["summary"]["entry_tests"] = entry
+        report["summary"]["audit"] = {"records": len(dcc.audit.records()), "chain_ok": dcc.audit.verify_chain().ok}
+        dcc.audit.close()
+    write_json(report, report_file)
+    write_html(report, report_file.with_suffix(".html"))
+    click.echo(summary_table(report))
+    click.echo(f"report: {report_file} (HTML {report_file.with_suffix('.html')})")
+    if report["summary"]["failed"]:
+        raise SystemExit(1)
