@@ -14,6 +14,7 @@ import copy
 import time
 from dataclasses import dataclass, field
 
+from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
 from gbcs.crypto import sign_precommand
@@ -67,6 +68,7 @@ class PpClient:
         body = request.body
         if retarget_body is not None:  # EUIs inside the body that meant the template's target
             body = _replace_eui(body, retarget_body, duis.normalise_eui(target))
+        body = self._own_ka_certificate(body, user)
         counter = self.counters.take(user.eui)
         request_id = duis.RequestId(duis.normalise_eui(user.eui), duis.normalise_eui(target), counter)
         first = self._submit(request_id, request.srv, request.command_variant, body, user, sent)
@@ -82,6 +84,19 @@ class PpClient:
                 self._submit(request_id, request.srv, 5, follow, user, sent)
         sent.duration_ms = (time.perf_counter() - started) * 1000
         return sent
+
+    def _own_ka_certificate(self, body: etree._Element, user: PpUser) -> etree._Element:
+        """Unknown-remote-party reads name the party's KA certificate: the PP User gives its own."""
+        found = body.findall(f".//{sr('KAPublicSecurityCredentials')}")
+        if not found:
+            return body
+        certificate = self.dcc.keystore.certificate(user.eui, "ka")
+        if certificate is None:
+            return body
+        copied = copy.deepcopy(body)
+        for element in copied.iter(sr("KAPublicSecurityCredentials")):
+            element.text = base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode()
+        return copied
 
     def _submit(self, request_id: duis.RequestId, srv: str, variant: int, body: etree._Element, user: PpUser,
                 sent: Sent) -> Exchange:

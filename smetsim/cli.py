@@ -283,6 +283,7 @@ def keys_list(directory: str, as_json: bool) -> None:
         click.echo(f"warning: {warning}", err=True)
 
 
+main.add_command(prove_cli.prove)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
-main.add_command(prove_cli.prove)
