@@ -92,7 +92,8 @@ def test_join_and_unjoin_change_the_join_table(parties: RemoteParties) -> None:
     assert head.unjoin(PPMID_1) == 0
     assert head.joined() == [(PPMID_2.hex().upper(), HCALCS_TYPE)]
     assert PPMID_1 not in head.device.security.han_peers
-    assert head.unjoin(PPMID_1) == 1  # not joined any more
+    assert head.unjoin(PPMID_1) == 0  # not joined any more: still not joined, success
+    assert head.joined() == [(PPMID_2.hex().upper(), HCALCS_TYPE)]
     assert head.join(CS03A1, 0, PPMID_1, PPMID_TYPE) == 0
     assert 0x8F49 in head.device.event_log.codes() and 0x8F4B in head.device.event_log.codes()
 

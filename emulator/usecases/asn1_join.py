@@ -9,8 +9,10 @@ GCS59 restores a GPF's device log into it.
 Response codes [I] (GBCS defines 0..13; the meanings below are this emulator's reading):
 join 0 success, 1 the join method does not fit the message code or the device, 2 the other
 device's type cannot join this device by that method, 3 an ESME already has a PPMID, 5 the
-join table is full, 11 method C without a device certificate; unjoin 0 success,
-1 the device is not joined.  Joins and unjoins log 0x8F49 / 0x8F48 and 0x8F4B / 0x8F4A.
+join table is full, 11 method C without a device certificate; unjoin 0 success (also for a
+device that is not joined: afterwards it is not, and RTDS devices answer 0 for partners a
+fresh device never had), 1 when the device fails (emulator.faults).  Joins and unjoins log
+0x8F49 / 0x8F48 and 0x8F4B / 0x8F4A.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ PARTNERS: dict[str, frozenset[int]] = {
 }
 MAX_JOINED = 16
 JOIN_OK, JOIN_BAD_METHOD, JOIN_BAD_TYPE, JOIN_PPMID_PRESENT, JOIN_FULL, JOIN_NO_CERTIFICATE = 0, 1, 2, 3, 5, 11
-UNJOIN_OK, UNJOIN_NOT_JOINED = 0, 1
+UNJOIN_OK, UNJOIN_FAILURE = 0, 1
 JOIN_FAILED, JOIN_SUCCEEDED, UNJOIN_FAILED, UNJOIN_SUCCEEDED = 0x8F48, 0x8F49, 0x8F4A, 0x8F4B
 
 
@@ -143,12 +145,14 @@ def unjoin_device(device: Device, incoming: Incoming) -> Reply | None:
     entity_id = command_value(device, incoming, "UnjoinCommand")
     if entity_id is None:
         return None
+    if fault_hits(device):
+        device.raise_alert(UNJOIN_FAILED)
+        return reply("UnjoinResponse", named(UNJOIN_FAILURE))
     eui = bytes.fromhex(entity_id)
-    found = join_table(device).joined.pop(eui, None) is not None
-    if found:
+    if join_table(device).joined.pop(eui, None) is not None:
         device.unjoin(eui)
-    device.raise_alert(UNJOIN_SUCCEEDED if found else UNJOIN_FAILED)
-    return reply("UnjoinResponse", named(UNJOIN_OK if found else UNJOIN_NOT_JOINED))
+    device.raise_alert(UNJOIN_SUCCEEDED)
+    return reply("UnjoinResponse", named(UNJOIN_OK))
 
 
 def log_entries(device: Device) -> list[dict[str, object]]:
