@@ -64,11 +64,11 @@ def run_items(dcc: EmbeddedDcc, items: list[SuiteItem], out_dir: str | Path,
         records.append(record)
         if progress is not None:
             progress(index, len(items), Path(item.name).name)
-        if item.problem is not None or item.request is None:
-            record.update(outcome="unsupported", status="failed", reason=item.problem)
-            continue
         if item.refusal is not None:
             record.update(outcome="refused", status="refused", reason=item.refusal)
+            continue
+        if item.problem is not None or item.request is None:
+            record.update(outcome="unsupported", status="failed", reason=item.problem or "no request")
             continue
         target = target_for(dcc, item)
         if item.role is None or target is None:

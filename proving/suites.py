@@ -10,6 +10,7 @@ for the SRV, preferring the fuel of the device.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from emulator.catalogue import use_case as use_case_row
@@ -84,4 +85,33 @@ def directory_suite(directory: str | Path) -> list[SuiteItem]:
         prefix = path.name.split("_", 1)[0]
         use_case = prefix if not prefix[:1].isdigit() else None
         items.append(_item(str(path), request, use_case))
+    return items
+
+
+APC_SRVS = frozenset({"6.14.3", "7.13", "7.14", "7.15", "7.16"})  # served by the ESME with APC
+PLACEHOLDER_USER = "00-00-00-00-00-00-00-00"  # replaced by the PP User when the request is sent
+
+
+def builtin_items(xsd_dir: str | Path, *, now: datetime | None = None) -> list[SuiteItem]:
+    """The built-in suite (:func:`proving.suite.builtin_suite`) for the embedded premises' devices."""
+    from .identities import ACB
+    from .premises import DEFAULT_DEVICES
+    from .suite import builtin_suite
+
+    devices: dict[str, str] = {"DCC": duis.normalise_eui(ACB)}
+    for eui, profile, device_type, _ in DEFAULT_DEVICES:
+        if profile.startswith("generic-"):
+            devices.setdefault(device_type, duis.normalise_eui(bytes.fromhex(eui)))
+    items = []
+    for entry in builtin_suite(xsd_dir, now=now or datetime.now(UTC), devices=devices):
+        srv_id = entry.srv.id
+        if entry.excluded or entry.body is None:
+            items.append(SuiteItem(entry.name, srv_id, None, None, refusal=entry.refusal_text))
+            continue
+        target = entry.device_id or devices["DCC"]
+        request = duis.DuisRequest(duis.RequestId(PLACEHOLDER_USER, target, 0), entry.command_variant, srv_id,
+                                   entry.body)
+        device_type = None if entry.target == "DCC" else entry.target
+        profile = APC_PROFILE if srv_id in APC_SRVS else None
+        items.append(SuiteItem(entry.name, srv_id, request, device_type, profile, role_for(srv_id, device_type)))
     return items

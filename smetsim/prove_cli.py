@@ -57,7 +57,7 @@ def prove(target: str, suite_dir: str | None, report_path: str, xsd_dir: str | N
     from proving.embedded import embedded_dcc
     from proving.entry import run_entry_tests
     from proving.run import run_items
-    from proving.suites import directory_suite
+    from proving.suites import builtin_items, directory_suite
 
     if target != "emulated":
         raise click.UsageError(f"--target {target}: only 'emulated' is available in this build; "
@@ -74,8 +74,6 @@ def prove(target: str, suite_dir: str | None, report_path: str, xsd_dir: str | N
         if suite_dir:
             items = directory_suite(suite_dir)
         else:
-            from proving.suite import builtin_items
-
             items = builtin_items(xsd)
         dcc = embedded_dcc(state / "production", xsd)
         dcc.approve_default_thresholds()

@@ -37,7 +37,7 @@ def serve(host: str, port: int, receive_url: str | None, xsd_dir: str | None, st
     from proving.embedded import embedded_dcc
     from proving.entry import run_entry_tests
     from proving.http_api import DuisHttpApi
-    from proving.suite import builtin_items
+    from proving.suites import builtin_items
 
     xsd = Path(xsd_dir) if xsd_dir else default_xsd_dir()
     if not (xsd / "DUIS Schema V5.4.xsd").is_file():
