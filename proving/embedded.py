@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from smetsim.keys import Keystore
@@ -80,6 +81,16 @@ def storm_adapter(policy: AlertStormPolicy) -> Callable[[bytes, int, datetime], 
     return offer
 
 
+def _certificate_der(keystore: Keystore) -> Callable[[bytes, str], bytes | None]:
+    """SMKI look-up over the key store: the DER of an EUI's certificate of one usage."""
+
+    def lookup(eui: bytes, usage: str) -> bytes | None:
+        certificate = keystore.certificate(eui, usage)
+        return certificate.public_bytes(serialization.Encoding.DER) if certificate is not None else None
+
+    return lookup
+
+
 def embedded_dcc(state_dir: str | Path, xsd_dir: str | Path, *, start: datetime | None = None,
                  seed: int = 0, storm: StormConfig | None = None, production: bool = True) -> EmbeddedDcc:
     """Build the embedded system in ``state_dir`` (a fresh PKI each time).
@@ -108,5 +119,6 @@ def embedded_dcc(state_dir: str | Path, xsd_dir: str | Path, *, start: datetime 
     frontend = DccFrontEnd(schema=duis.load_schema(xsd_dir), users=users, signer=signer, gateway=gateway,
                            target=premises, section_p=section_p if production else None,
                            anomaly=anomaly if production else None, throttle=storm_adapter(policy),
-                           audit=audit.append, now=lambda: datetime.fromtimestamp(clock.now(), UTC))
+                           audit=audit.append, now=lambda: datetime.fromtimestamp(clock.now(), UTC),
+                           certificates=_certificate_der(keystore))
     return EmbeddedDcc(state, premises, frontend, keystore, entry_tests, anomaly, audit, policy)

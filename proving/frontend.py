@@ -47,6 +47,7 @@ from .transform import TransformContext, Transformed, TransformError, transform
 SERVICE_VARIANTS = {"S": frozenset({1, 3, 5, 7}), "T": frozenset({4}), "D": frozenset({2, 6, 8})}
 GBCS_VERSION = "3.2"
 ROLE_ACB = 4
+ACB_USER_ROLES = frozenset({"ES", "OU", "RSA"})  # Users whose requests the ACB sends
 # the GBCS remote-party role a User signs and MACs as (requirements §1.1)
 GBCS_ROLE_OF_USER_ROLE = {"IS": 2, "ES": 2, "GS": 2, "RSA": 2, "ED": 3, "GT": 3}
 
@@ -90,6 +91,7 @@ class DccFrontEnd:
         anomaly: AnomalyDetector | None = None,
         throttle: Callable[[bytes, int, datetime], duis.DeviceAlert | None] | None = None,
         audit: Callable[[AuditMessage], None] | None = None,
+        certificates: Callable[[bytes, str], bytes | None] | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.schema = schema
@@ -101,6 +103,7 @@ class DccFrontEnd:
         self.anomaly = anomaly
         self.throttle = throttle
         self.audit = audit
+        self.certificates = certificates  # SMKI: DER of a device's certificate (eui, "ds" | "ka")
         self.now = now
         self._held: dict[str, tuple[duis.DuisRequest, str | None, Exchange]] = {}
 
@@ -205,14 +208,16 @@ class DccFrontEnd:
             if not candidates:
                 reason = f"SRV {srv.id} does not serve a {device_type}"
                 return self._finish(exchange, self._error(request, "E11"), reason)
-            originator = _eui(request.request_id.originator)
-            counter = request.request_id.counter
+            user = _eui(request.request_id.originator)
             try:
-                payload = self._transform(request, candidates, originator, target, device_type)
-                if self._acb_originates(payload.message_code, originator):
-                    originator, counter = self.gateway.acb, self.gateway.counters.take(self.gateway.acb)
-                build = self.gateway.precommand if srv.critical else self.gateway.command
-                command = build(payload, counter=counter, originator=originator, recipient=target)
+                payload, originator, counter, acb_signs = self._transform(request, candidates, user, target,
+                                                                          device_type)
+                if acb_signs:  # the DCC sends it as ACB, signed with its own key (no User pre-command)
+                    command = self.gateway.signed_command(payload, counter=counter, originator=originator,
+                                                          recipient=target)
+                else:
+                    build = self.gateway.precommand if srv.critical and originator == user else self.gateway.command
+                    command = build(payload, counter=counter, originator=originator, recipient=target)
             except (TransformError, LookupError, ValueError) as exc:
                 return self._finish(exchange, self._error(request, "E100"), str(exc))
             exchange.gbcs.append(command)
@@ -263,31 +268,69 @@ class DccFrontEnd:
             self._respond(exchange, duis.device_alert(response_id, forwarded, at=self.now()))
         return exchange
 
-    def _acb_originates(self, message_code: int, user: bytes) -> bool:
-        """True for use cases the DCC originates itself (as ACB) on the User's behalf, e.g. every CHF command."""
+    def _acb_sends(self, message_code: int, user: bytes, device_type: str) -> bool:
+        """True for commands the DCC sends itself (as ACB) on the User's behalf: every CHF command, the
+        requests of Users without device trust (ES, OU, RSA), and use cases the User's role may not originate."""
+        role = self.users.roles.get(user, "")
+        if device_type == "CHF" or role in ACB_USER_ROLES:
+            return True
         row = use_case_row(message_code)
         if row is None or not row.roles:
             return False
-        role = GBCS_ROLE_OF_USER_ROLE.get(self.users.roles.get(user, ""))
-        return role not in row.roles and ROLE_ACB in row.roles
+        return GBCS_ROLE_OF_USER_ROLE.get(role) not in row.roles and ROLE_ACB in row.roles
 
-    def _transform(self, request: duis.DuisRequest, candidates: list[tuple[str, int]], originator: bytes,
-                   target: bytes, device_type: str) -> Transformed:
-        """The payload of the first candidate use case whose transform accepts the body."""
+    def _extra(self, request: duis.DuisRequest, acb: bool) -> dict[str, Any]:
+        """What the DCC knows besides the body: counters, the User's role, its inventory of devices."""
+        extra: dict[str, Any] = {"request_counter": request.request_id.counter,
+                                 "supplementary_remote_party_counter": request.request_id.counter,
+                                 "user_role": self.users.roles.get(_eui(request.request_id.originator)),
+                                 "via_acb": acb, "device_type_of": self.target.device_type}
+        for name, key in (("OtherDeviceID", "other_device_type"), ("DeviceID", "device_type")):
+            for element in request.body.iter(sr(name)):
+                try:
+                    eui = _eui((element.text or "").strip())
+                except ValueError:
+                    continue
+                kind = self.target.device_type(eui) if len(eui) == 8 else None
+                if kind is not None:
+                    extra.setdefault(key, kind)
+                    if key == "other_device_type" and self.certificates is not None:
+                        certificate = self.certificates(eui, "ka")
+                        if certificate is not None:
+                            extra.setdefault("other_device_certificate", certificate)
+        return extra
+
+    def _transform(self, request: duis.DuisRequest, candidates: list[tuple[str, int]], user: bytes,
+                   target: bytes, device_type: str) -> tuple[Transformed, bytes, int, bool]:
+        """The first candidate use case whose transform accepts the body and whose device implements it.
+
+        Returns the payload, the command's originator and counter, and whether the ACB signs it.
+        """
         first_error: TransformError | None = None
         for use_case, message_code in candidates:
-            context = TransformContext(request.srv, use_case, message_code, request.request_id.counter, originator,
-                                       target, device_type, request.execution_datetime,
-                                       {"device_type_of": self.target.device_type})
-            try:
-                payload = transform(request.body, context)
-            except TransformError as exc:
-                first_error = first_error or exc
+            acb = self._acb_sends(message_code, user, device_type)
+            for _ in range(2):  # a second pass when the transform itself names the User as SRP
+                counter = self.gateway.counters.take(self.gateway.acb) if acb else request.request_id.counter
+                context = TransformContext(request.srv, use_case, message_code, counter, user, target, device_type,
+                                           request.execution_datetime, self._extra(request, acb))
+                try:
+                    payload = transform(request.body, context)
+                except TransformError as exc:
+                    first_error = first_error or exc
+                    payload = None
+                    break
+                if acb or not payload.other_information or len(payload.other_information) <= 2:
+                    break
+                acb = True
+            if payload is None:
                 continue
             supports = getattr(self.target, "supports", None)
-            if supports is None or supports(target, message_code, payload.payload_type):
-                return payload
-            first_error = first_error or TransformError(use_case, f"the {device_type} does not implement it")
+            if supports is not None and not supports(target, payload.message_code, payload.payload_type):
+                first_error = first_error or TransformError(use_case, f"the {device_type} does not implement it")
+                continue
+            row = use_case_row(payload.message_code)
+            acb_signs = acb and row is not None and row.critical == "always"
+            return payload, (self.gateway.acb if acb else user), counter, acb_signs
         assert first_error is not None
         raise first_error
 

@@ -2,8 +2,8 @@
 
 * A non-critical Service Request becomes a command with a null signature, MAC'd by the
   Access Control Broker for the recipient device (gbcs spec §1.7).
-* A critical one becomes a **pre-command** (a bare general-signing APDU, signature element
-  absent) that the User signs with its GBCS DS key; the signed pre-command comes back
+* A critical one becomes a **pre-command** (a bare general-signing APDU with a null
+  signature, as DUIS says) that the User signs with its GBCS DS key; the signed pre-command comes back
   (DUIS command variants 5-7) and the ACB adds the MAC header and MAC.
 * Each originator's counter strictly increases; the DCC hands out the next one.
 """
@@ -59,6 +59,14 @@ class DccGateway:
                               other_information=self._other_information(transformed),
                               content=transformed.payload, keystore_view=self.view, acb_eui=self.acb,
                               signature_form="null", mac_header=True)
+
+    def signed_command(self, transformed: Transformed, *, counter: int, originator: bytes,
+                       recipient: bytes) -> bytes:
+        """A command the DCC originates and signs itself (as ACB), with the ACB MAC."""
+        return secure_message(cra=CRA_COMMAND, counter=counter, originator=originator, recipient=recipient,
+                              other_information=self._other_information(transformed),
+                              content=transformed.payload, keystore_view=self.view, acb_eui=self.acb,
+                              signature_form="present", mac_header=True)
 
     def precommand(self, transformed: Transformed, *, counter: int, originator: bytes, recipient: bytes) -> bytes:
         """A critical command's pre-command: what the User signs (null signature, as DUIS says; no MAC)."""
