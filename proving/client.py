@@ -25,6 +25,7 @@ from .embedded import EmbeddedDcc
 from .frontend import Exchange
 from .gateway import CounterBook
 from .identities import PpUser
+from .partners import PARTNER_ELEMENTS, partner_type
 
 SERVICE_OF_VARIANT = {1: "S", 3: "S", 5: "S", 7: "S", 4: "T", 2: "D", 6: "D", 8: "D"}
 
@@ -68,6 +69,7 @@ class PpClient:
         body = request.body
         if retarget_body is not None:  # EUIs inside the body that meant the template's target
             body = _replace_eui(body, retarget_body, duis.normalise_eui(target))
+        body = self._own_partners(body, target)
         body = self._own_ka_certificate(body, user)
         counter = self.counters.take(user.eui)
         request_id = duis.RequestId(duis.normalise_eui(user.eui), duis.normalise_eui(target), counter)
@@ -84,6 +86,27 @@ class PpClient:
                 self._submit(request_id, request.srv, 5, follow, user, sent)
         sent.duration_ms = (time.perf_counter() - started) * 1000
         return sent
+
+    def _own_partners(self, body: etree._Element, target: bytes) -> etree._Element:
+        """Device EUIs in the body that are not ours name the premises device of the partner type."""
+        premises = self.dcc.premises
+        target_type = premises.device_type(target)
+        copied = copy.deepcopy(body)
+        changed = False
+        for name in PARTNER_ELEMENTS:
+            wanted = partner_type(name, target_type)
+            replacement = premises.first_of(wanted) if wanted else None
+            if replacement is None:
+                continue
+            for element in copied.iter(sr(name)):
+                try:
+                    eui = bytes.fromhex((element.text or "").strip().replace("-", ""))
+                except ValueError:
+                    continue
+                if len(eui) == 8 and premises.device_type(eui) is None:
+                    element.text = duis.normalise_eui(replacement)
+                    changed = True
+        return copied if changed else body
 
     def _own_ka_certificate(self, body: etree._Element, user: PpUser) -> etree._Element:
         """Unknown-remote-party reads name the party's KA certificate: the PP User gives its own."""

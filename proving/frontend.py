@@ -319,7 +319,8 @@ class DccFrontEnd:
                     first_error = first_error or exc
                     payload = None
                     break
-                if acb or not payload.other_information or len(payload.other_information) <= 2:
+                names_user = payload.other_information is not None and len(payload.other_information) > 2
+                if acb or not (names_user or payload.acb_originates):
                     break
                 acb = True
             if payload is None:

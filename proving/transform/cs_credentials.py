@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from lxml import etree
@@ -60,8 +61,9 @@ def provide_credential_details(body: etree._Element, ctx: TransformContext) -> T
         raise TransformError(ctx.use_case, "missing element RemotePartyRole")
     if ctx.use_case == "CS02a" and ROLE_LOAD_CONTROLLER in roles:
         raise TransformError(ctx.use_case, "RemotePartyRole: LoadController is read with CS02f")
-    return asn1(ctx, "ProvideSecurityCredentialDetailsCommand", {
+    payload = asn1(ctx, "ProvideSecurityCredentialDetailsCommand", {
         "authorisingRemotePartyTACellIdentifier": cell(ROLE_ACB, KEY_AGREEMENT), "remotePartyRoles": roles})
+    return dataclasses.replace(payload, acb_originates=True)  # authorised by the ACB's cell: the ACB sends it
 
 
 @transform_for("CS02c")

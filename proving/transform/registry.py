@@ -47,6 +47,7 @@ class Transformed:
     payload_type: str  # "dlms", "gbz" or "asn1"
     payload: bytes
     other_information: bytes | None = None  # None: the 2-byte message code alone
+    acb_originates: bool = False  # the command only works from the ACB (e.g. authorised by the ACB's cell)
 
 
 Transform = Callable[[etree._Element, TransformContext], Transformed]
