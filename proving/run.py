@@ -28,7 +28,7 @@ from .identities import ACB, user
 from .suites import SuiteItem
 
 PASS_CODES = frozenset({"I0", "I99"})
-UNSUPPORTED_REASONS = ("no transform for this use case", "does not serve a")
+UNSUPPORTED_REASONS = ("no transform for this use case", "does not serve a", "the context lacks", "the DCC's record")
 
 
 def _record(item: SuiteItem) -> dict[str, Any]:
