@@ -39,7 +39,7 @@ from .section_p import SectionP
 
 # generous default G6 thresholds for a proving run: per PP User, any SRV
 DEFAULT_THRESHOLDS = ThresholdProfile((Threshold("*", 3600.0, 100_000),))
-PP_SIGNIFIERS = {"IS": "9101", "GS": "9102", "ED": "9103", "GT": "9104"}
+PP_SIGNIFIERS = {"IS": "9101", "GS": "9102", "ED": "9103", "GT": "9104", "ES": "9105", "OU": "9106"}
 RDP_SIGNIFIERS = {Fuel.ELECTRICITY: "9201", Fuel.GAS: "9202"}
 
 

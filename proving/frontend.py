@@ -22,6 +22,7 @@ Every request, response and alert is handed to the audit callback in arrival ord
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -285,6 +286,8 @@ class DccFrontEnd:
                                  "supplementary_remote_party_counter": request.request_id.counter,
                                  "user_role": self.users.roles.get(_eui(request.request_id.originator)),
                                  "via_acb": acb, "device_type_of": self.target.device_type}
+        cin = customer_identification_number(str(request.request_id))  # 9.1: the DCC generates the CIN
+        extra["cin"] = extra["customer_identification_number"] = cin
         for name, key in (("OtherDeviceID", "other_device_type"), ("DeviceID", "device_type")):
             for element in request.body.iter(sr(name)):
                 try:
@@ -383,6 +386,11 @@ def _audit_message(response: duis.DuisResponse, document: bytes) -> AuditMessage
                         total_instructions=future.total_command_instructions if future else None,
                         future_dated=future is not None,
                         gbcs=future.gbcs_payload if future else body.gbcs_payload, duis=document, direction="out")
+
+
+def customer_identification_number(request_id: str) -> str:
+    """A 4-digit CIN the DCC generates for SRV 9.1 (derived from the RequestID, so a run is repeatable)."""
+    return f"{int.from_bytes(hashlib.sha256(request_id.encode()).digest()[:4], 'big') % 10000:04d}"
 
 
 def _eui(text: str) -> bytes:

@@ -1,6 +1,7 @@
 """Who is who in an embedded Production Proving set-up: the PP Users, the DCC's own parties, the devices.
 
-The PP Function acts in several User Roles, each with its own DCC ID from the PP range
+The PP Function acts in several User Roles (import, export and gas supplier, electricity
+distributor, gas transporter, other user), each with its own DCC ID from the PP range
 (Section P) and its own GBCS and xmlSign key material; the DCC keeps its Access Control
 Broker (and the other DCC remote parties devices trust) outside that range.  Devices get
 EUIs from a premises block.  :func:`make_pki` writes the whole key set as a test PKI in
@@ -15,6 +16,7 @@ from pathlib import Path
 from smetsim.keys.pki import (
     ROLE_ACCESS_CONTROL_BROKER,
     ROLE_NETWORK_OPERATOR,
+    ROLE_OTHER,
     ROLE_RECOVERY,
     ROLE_SUPPLIER,
     ROLE_TRANSITIONAL_COS,
@@ -40,6 +42,8 @@ PP_USERS: tuple[PpUser, ...] = (
     PpUser("GS", bytes.fromhex("90B3D51F3F500002"), ROLE_SUPPLIER, "PP-GAS-SUPPLIER"),
     PpUser("ED", bytes.fromhex("90B3D51F3F500003"), ROLE_NETWORK_OPERATOR, "PP-ELEC-DISTRIBUTOR"),
     PpUser("GT", bytes.fromhex("90B3D51F3F500004"), ROLE_NETWORK_OPERATOR, "PP-GAS-TRANSPORTER"),
+    PpUser("ES", bytes.fromhex("90B3D51F3F500005"), ROLE_SUPPLIER, "PP-EXPORT-SUPPLIER"),
+    PpUser("OU", bytes.fromhex("90B3D51F3F500006"), ROLE_OTHER, "PP-OTHER-USER"),
 )
 ACB = bytes.fromhex("90B3D51F30000002")  # the DCC's Access Control Broker (and DUIS response signer)
 DCC_PARTIES: tuple[Party, ...] = (
@@ -64,7 +68,8 @@ def user(role: str) -> PpUser:
 
 def pp_parties() -> tuple[Party, ...]:
     """The PP Users as test-PKI parties (suppliers also get a prepayment KA key for UTRNs)."""
-    usages = {ROLE_SUPPLIER: ("ds", "ka", "pp-ka", "xml-ds"), ROLE_NETWORK_OPERATOR: ("ds", "ka", "xml-ds")}
+    usages = {ROLE_SUPPLIER: ("ds", "ka", "pp-ka", "xml-ds"), ROLE_NETWORK_OPERATOR: ("ds", "ka", "xml-ds"),
+              ROLE_OTHER: ("ds", "ka", "xml-ds")}
     return tuple(Party(u.eui, u.gbcs_role, u.name, usages[u.gbcs_role]) for u in PP_USERS)
 
 

@@ -13,14 +13,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from lxml import etree
+
 from emulator.catalogue import use_case as use_case_row
 
 from . import duis
 from .catalogue import Srv, catalogue, eligible
+from .duis.namespaces import sr
 from .exclusions import exclusion
 
-ELECTRICITY_ROLES = ("IS", "ED", "GS", "GT")
-GAS_ROLES = ("GS", "GT", "IS", "ED")
+ELECTRICITY_ROLES = ("IS", "ED", "ES", "OU", "GS", "GT")
+GAS_ROLES = ("GS", "GT", "OU", "IS", "ED", "ES")
 GAS_DEVICES = frozenset({"GSME", "GPF"})
 DEVICE_TYPE_ORDER = ("ESME", "GSME", "CHF", "GPF", "PPMID", "HCALCS")
 # use cases served by the ESME with auxiliary proportional controllers (requirements §7)
@@ -89,11 +92,29 @@ def directory_suite(directory: str | Path) -> list[SuiteItem]:
 
 
 APC_SRVS = frozenset({"6.14.3", "7.13", "7.14", "7.15", "7.16"})  # served by the ESME with APC
+# bodies whose every part is optional in the XSD but GBCS needs at least one: generated with the optionals
+ALL_OPTIONALS_SRVS = frozenset({"6.18.2", "6.22"})
+ELSEWHERE = "00-DB-12-34-56-7B-AF-FF"  # a device of another premises (8.12.2: the GPF replaced)
+
+
+def number_indexes(body: etree._Element) -> etree._Element:
+    """Repeated siblings with an ``index`` attribute are numbered 1..n, as DUIS lists (days of a week ...) are."""
+    for parent in body.iter():
+        groups: dict[str, list[etree._Element]] = {}
+        for child in parent:
+            if isinstance(child.tag, str) and child.get("index") is not None:
+                groups.setdefault(child.tag, []).append(child)
+        for siblings in groups.values():
+            if len(siblings) > 1:
+                for number, child in enumerate(siblings, 1):
+                    child.set("index", str(number))
+    return body
 PLACEHOLDER_USER = "00-00-00-00-00-00-00-00"  # replaced by the PP User when the request is sent
 
 
 def builtin_items(xsd_dir: str | Path, *, now: datetime | None = None) -> list[SuiteItem]:
     """The built-in suite (:func:`proving.suite.builtin_suite`) for the embedded premises' devices."""
+    from .duis.instance import generate_body
     from .identities import ACB
     from .premises import DEFAULT_DEVICES
     from .suite import builtin_suite
@@ -109,8 +130,14 @@ def builtin_items(xsd_dir: str | Path, *, now: datetime | None = None) -> list[S
             items.append(SuiteItem(entry.name, srv_id, None, None, refusal=entry.refusal_text))
             continue
         target = entry.device_id or devices["DCC"]
+        body = entry.body
+        if srv_id in ALL_OPTIONALS_SRVS:
+            body = generate_body(xsd_dir, entry.srv.body, optional=True, execution_datetime=entry.execution_datetime)
+        if srv_id == "8.12.2":
+            for element in body.iter(sr("OldGPFID")):
+                element.text = ELSEWHERE
         request = duis.DuisRequest(duis.RequestId(PLACEHOLDER_USER, target, 0), entry.command_variant, srv_id,
-                                   entry.body)
+                                   number_indexes(body))
         device_type = None if entry.target == "DCC" else entry.target
         profile = APC_PROFILE if srv_id in APC_SRVS else None
         items.append(SuiteItem(entry.name, srv_id, request, device_type, profile, role_for(srv_id, device_type)))
