@@ -73,4 +73,4 @@ def test_every_response_is_valid_signed_and_its_gbcs_verifies(proved: tuple[dict
                 assert result["signature_valid"] is not False and result["mac_valid"] is not False, path
                 assert result["signature_valid"] or result["mac_valid"], path
                 checked += 1
-    assert checked >= MIN_PASSED
+    assert checked >= sum(1 for r in report["requests"] if r["outcome"] == "I0")
