@@ -119,6 +119,6 @@ def embedded_dcc(state_dir: str | Path, xsd_dir: str | Path, *, start: datetime 
     frontend = DccFrontEnd(schema=duis.load_schema(xsd_dir), users=users, signer=signer, gateway=gateway,
                            target=premises, section_p=section_p if production else None,
                            anomaly=anomaly if production else None, throttle=storm_adapter(policy),
-                           audit=audit.append, now=lambda: datetime.fromtimestamp(clock.now(), UTC),
+                           audit=audit.append_many, now=lambda: datetime.fromtimestamp(clock.now(), UTC),
                            certificates=_certificate_der(keystore))
     return EmbeddedDcc(state, premises, frontend, keystore, entry_tests, anomaly, audit, policy)

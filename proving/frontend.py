@@ -16,7 +16,8 @@
    future-dated outcomes as FutureDatedDeviceAlertMessage responses, the rest as Device Alerts
    after alert-storm throttling; no answer is E21 (E20 when the device is unreachable).
 
-Every request, response and alert is handed to the audit callback in arrival order.
+Every request, response and alert is handed to the audit callback in arrival order, one
+batch (one transaction) per submission.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ class DccFrontEnd:
         section_p: SectionP | None = None,
         anomaly: AnomalyDetector | None = None,
         throttle: Callable[[bytes, int, datetime], duis.DeviceAlert | None] | None = None,
-        audit: Callable[[AuditMessage], None] | None = None,
+        audit: Callable[[list[AuditMessage]], object] | None = None,
         certificates: Callable[[bytes, str], bytes | None] | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -107,19 +108,27 @@ class DccFrontEnd:
         self.certificates = certificates  # SMKI: DER of a device's certificate (eui, "ds" | "ka")
         self.now = now
         self._held: dict[str, tuple[duis.DuisRequest, str | None, Exchange]] = {}
+        self._audit_batch: list[AuditMessage] = []
 
     # ------------------------------------------------------------------ entry point
 
     def submit(self, xml: bytes, *, service: str | None = None) -> Exchange:
         """Process one DUIS request document (``service``: "S", "T" or "D" when it came to a web service)."""
         try:
-            request = duis.parse_request(xml)
-            self.schema.assert_valid(xml)
+            return self._submit(xml, service)
+        finally:
+            self._flush_audit()
+
+    def _submit(self, xml: bytes, service: str | None) -> Exchange:
+        try:
+            root = duis.parse_xml(xml)
+            self.schema.assert_valid(root)
+            request = duis.parse_request(root)
         except duis.DuisError as exc:
             return Exchange(None, error=f"invalid request: {exc}")
         originator = _eui(request.request_id.originator)
         try:
-            duis.verify(xml, self.users.certs, roles={duis.XML_SIGN_ROLE}, entity=str(request.request_id.originator))
+            duis.verify(root, self.users.certs, roles={duis.XML_SIGN_ROLE}, entity=str(request.request_id.originator))
         except duis.SignatureError as exc:
             return Exchange(None, request=request, error=f"signature: {exc}")
         self._audit(AuditMessage("request", request.body_name, str(request.request_id), srv=request.srv,
@@ -150,6 +159,13 @@ class DccFrontEnd:
         """Approve an owner's G6 thresholds and process its held requests (their responses follow)."""
         if self.anomaly is None:
             return []
+        try:
+            return self._approve(owner)
+        finally:
+            self._flush_audit()
+
+    def _approve(self, owner: str) -> list[Exchange]:
+        assert self.anomaly is not None
         done = []
         for outcome in self.anomaly.approve(owner):
             held = self._held.pop(outcome.request.request_id, None)
@@ -362,7 +378,13 @@ class DccFrontEnd:
 
     def _audit(self, message: AuditMessage) -> None:
         if self.audit is not None:
-            self.audit(message)
+            self._audit_batch.append(message)
+
+    def _flush_audit(self) -> None:
+        """Record the messages of one submission in one transaction (in arrival order)."""
+        if self.audit is not None and self._audit_batch:
+            batch, self._audit_batch = self._audit_batch, []
+            self.audit(batch)
 
 
 def _audit_message(response: duis.DuisResponse, document: bytes) -> AuditMessage:
