@@ -8,13 +8,16 @@
   (:mod:`emulator.han.link`: latency, loss, duplication, reordering, all seeded).  Responses and
   alerts come back over the link to the CHF and are collected in ``Premises.upstream``.
 * A sleepy device (the GSME, :class:`WakeSchedule`) gets its commands queued at the hub until it
-  wakes; commands to the GPF are answered from its copy of the GSME data meanwhile.
+  wakes; commands to the GPF are answered from its copy of the GSME data meanwhile.  At each
+  wake a GSME reports to the GPF mirror first (``HanNode.on_wake``, :func:`emulator.gpf.sync_mirror`).
 * HAN-only traffic (PPMID -> GSME, PCS01/PCS02): :meth:`Premises.send` device to device via
   the hub; the response goes back to the originating device's ``inbox``.
 * Device power off/on, radio outages, alert storms (:mod:`emulator.han.storm`).
 
 Premises are isolated: each has its own device log, nodes and random sources (seeded from
-the network seed, the premises name, the device and the link direction).
+the network seed, the premises name, the device and the link direction).  The device log is
+the premises' own, or an existing one (``log=``, the emulated CHF's ``device_log``: the CHF
+then raises CS14 itself and the premises only follow the log's changes).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from gbcs.framing import parse_frame
 
 from ..clock import Timer, VirtualClock
 from ..device import Device
+from ..gpf import sync_mirror
 from .cs14 import raise_device_log_changed
 from .device_log import REMOVED, RESTORED, Admission, ChfDeviceLog, DeviceLogChange, HistoricTiming
 from .install_codes import link_key_for_code
@@ -88,7 +92,7 @@ class Premises:
 
     def __init__(self, network: HanNetwork, name: str, chf: Device, gpf: Device | None = None, *,
                  timing: HistoricTiming = HistoricTiming.HALF, link: LinkModel | None = None,
-                 cs14: bool = True) -> None:
+                 cs14: bool = True, log: ChfDeviceLog | None = None) -> None:
         self.network = network
         self.name = name
         self.clock = network.clock
@@ -96,7 +100,13 @@ class Premises:
         self.gpf = network.check_clock(gpf) if gpf is not None else None
         self.default_link = link or LinkModel()
         self.cs14 = cs14
-        self.log = ChfDeviceLog(self.clock.now, on_change=self._log_changed, timing=timing)
+        if log is None:  # the premises' own log: they raise CS14 at the CHF (unless cs14 is off)
+            self.log = ChfDeviceLog(self.clock.now, on_change=self._log_changed, timing=timing)
+            self._log_owner: Callable[[DeviceLogChange], None] | None = None
+        else:  # the CHF's log: its owner's callback (the CHF raising CS14) runs first
+            self.log = log
+            self._log_owner = log.on_change
+            log.on_change = self._log_changed
         self.nodes: dict[bytes, HanNode] = {}
         self.upstream: list[Upstream] = []
         self.trace: list[TraceEvent] = []
@@ -120,6 +130,8 @@ class Premises:
         node = HanNode(device, Link(uplink or down, self._seed(eui, "up")), Link(down, self._seed(eui, "down")),
                        None if install_code is None else bytes(install_code), wake)
         device.on_alert = self._device_alert
+        if self.gpf is not None and device.profile.kind == "GSME":
+            node.on_wake = self._report_to_mirror
         self.nodes[eui] = node
         return node
 
@@ -178,7 +190,9 @@ class Premises:
                 entry = self.log.entry(node.eui)
                 if entry is None or entry.link_key != node.link_key:
                     node.joined = False
-        if self.cs14:
+        if self._log_owner is not None:
+            self._log_owner(change)
+        elif self.cs14:
             raise_device_log_changed(self.chf, change)
         if self.on_log_change is not None:
             self.on_log_change(self, change)
@@ -356,6 +370,19 @@ class Premises:
         while node.queue:
             src, raw, kind = node.queue.popleft()
             self._transmit(node.down, src, node.eui, raw, self._device_receives, node, src, raw, kind)
+
+    def wake(self, eui: bytes) -> None:
+        """A sleepy device wakes now, out of its schedule (e.g. a button press): it reports and polls."""
+        node = self.node(eui)
+        if node.wake_timer is not None:
+            node.wake_timer.cancel()
+        self._wake(node)
+
+    def _report_to_mirror(self, node: HanNode) -> None:
+        """A waking GSME reports its ZCL values to the GPF mirror."""
+        if self.gpf is not None:
+            copied = sync_mirror(self.gpf, node.device, self.clock.now())
+            self._trace("mirror", node.eui, self.gpf.eui, detail=f"{copied} attributes")
 
     def _device_alert(self, device: Device, alert: bytes) -> None:
         """An alert a HAN device raised outside a command (storms, future-dated execution)."""
