@@ -16,7 +16,9 @@
    future-dated outcomes as FutureDatedDeviceAlertMessage responses, the rest as Device Alerts
    after alert-storm throttling; no answer is E21 (E20 when the device is unreachable).
 
-Every request, response and alert is handed to the audit callback in arrival order, one
+E100 (a body the DCC cannot turn into the use case's command) and E1000 (the User's queue of
+held requests is full) are smetsim's choices among DUIS codes whose meanings are not public.
+Every request (rejected ones too), response and alert is handed to the audit callback in arrival order, one
 batch (one transaction) per submission.
 """
 
@@ -49,6 +51,7 @@ from .transform import TransformContext, Transformed, TransformError, transform
 SERVICE_VARIANTS = {"S": frozenset({1, 3, 5, 7}), "T": frozenset({4}), "D": frozenset({2, 6, 8})}
 GBCS_VERSION = "3.2"
 ROLE_ACB = 4
+QUEUE_FULL = "E1000"  # [I] DUIS lists E1000 without a public meaning; smetsim answers a full queue with it
 ACB_USER_ROLES = frozenset({"ES", "OU", "RSA"})  # Users whose requests the ACB sends
 # the GBCS remote-party role a User signs and MACs as (requirements §1.1)
 GBCS_ROLE_OF_USER_ROLE = {"IS": 2, "ES": 2, "GS": 2, "RSA": 2, "ED": 3, "GT": 3}
@@ -95,6 +98,7 @@ class DccFrontEnd:
         audit: Callable[[list[AuditMessage]], object] | None = None,
         certificates: Callable[[bytes, str], bytes | None] | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        max_held: int = 10_000,
     ) -> None:
         self.schema = schema
         self.users = users
@@ -107,6 +111,7 @@ class DccFrontEnd:
         self.audit = audit
         self.certificates = certificates  # SMKI: DER of a device's certificate (eui, "ds" | "ka")
         self.now = now
+        self.max_held = max_held  # G6-held requests kept per User before the queue counts as full
         self._held: dict[str, tuple[duis.DuisRequest, str | None, Exchange]] = {}
         self._audit_batch: list[AuditMessage] = []
 
@@ -125,12 +130,12 @@ class DccFrontEnd:
             self.schema.assert_valid(root)
             request = duis.parse_request(root)
         except duis.DuisError as exc:
-            return Exchange(None, error=f"invalid request: {exc}")
+            return self._reject(xml, None, f"invalid request: {exc}")
         originator = _eui(request.request_id.originator)
         try:
             duis.verify(root, self.users.certs, roles={duis.XML_SIGN_ROLE}, entity=str(request.request_id.originator))
         except duis.SignatureError as exc:
-            return Exchange(None, request=request, error=f"signature: {exc}")
+            return self._reject(xml, request, f"signature: {exc}")
         self._audit(AuditMessage("request", request.body_name, str(request.request_id), srv=request.srv,
                                  duis=xml, direction="in"))
         exchange = Exchange(None, request=request)
@@ -138,6 +143,9 @@ class DccFrontEnd:
         if code is not None:
             return self._finish(exchange, self._error(request, code), reason)
         if self.anomaly is not None and self._is_pp(originator):
+            if sum(1 for held, _, _ in self._held.values() if held.request_id.originator ==
+                   request.request_id.originator) >= self.max_held:
+                return self._finish(exchange, self._error(request, QUEUE_FULL), "the DCC's queue for this User is full")
             outcome = self.anomaly.submit(G6Request.from_request_id(str(request.request_id), request.srv))
             if outcome.disposition is Disposition.HELD:
                 self._held[str(request.request_id)] = (request, service, exchange)
@@ -154,6 +162,13 @@ class DccFrontEnd:
                 exchange.error = "quarantined by G6 anomaly detection"
                 return exchange
         return self._process(request, exchange)
+
+    def _reject(self, xml: bytes, request: duis.DuisRequest | None, reason: str) -> Exchange:
+        """A request the DCC cannot accept (no DUIS response, as HTTP 400); still audited."""
+        self._audit(AuditMessage("request", "rejected", duis=xml, direction="in",
+                                 extra={"reason": reason,
+                                        "request_id": str(request.request_id) if request else None}))
+        return Exchange(None, request=request, error=reason)
 
     def approve_thresholds(self, owner: str) -> list[Exchange]:
         """Approve an owner's G6 thresholds and process its held requests (their responses follow)."""

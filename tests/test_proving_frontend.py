@@ -148,3 +148,25 @@ def test_every_message_is_audited_in_a_verifying_chain(dcc: EmbeddedDcc) -> None
     assert kinds[-3:] == ["request", "response", "response"]
     assert dcc.audit.verify_chain().ok
     assert ACB not in (ESME, GSME)
+
+
+def test_rejected_requests_are_audited(dcc: EmbeddedDcc) -> None:
+    before = len(dcc.audit.records())
+    assert dcc.frontend.submit(b"<not-xml").code is None
+    assert _send(dcc, "4.1.1", 1, _body("ReadInstantaneousImportRegisters"), sign=False, counter=9000).code is None
+    rejected = dcc.audit.records()[before:]
+    assert [r.message_type for r in rejected] == ["rejected", "rejected"]
+    assert dcc.audit.verify_chain().ok
+
+
+def test_a_full_queue_is_refused_and_nothing_held_is_lost(corpus: Path, tmp_path: Path) -> None:
+    system = embedded_dcc(tmp_path / "state", corpus / "duis" / "xsd")
+    system.frontend.max_held = 2
+    system.entry_tests.record("IS", "run-1", passed=True, completed_at="2026-11-21T00:00:00Z")
+    held = [_send(system, "4.1.1", 1, _body("ReadInstantaneousImportRegisters"), counter=c) for c in (1, 2)]
+    full = _send(system, "4.1.1", 1, _body("ReadInstantaneousImportRegisters"), counter=3)
+    assert [e.code for e in held] == ["I99", "I99"] and full.code == "E1000"
+    owner = eui_str(user("IS").eui)
+    system.anomaly.set_profile(owner, ThresholdProfile((Threshold("*", 3600.0, 10),)))
+    released = system.frontend.approve_thresholds(owner)
+    assert released == held and all(e.outcome == "I0" for e in held)
