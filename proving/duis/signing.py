@@ -6,7 +6,9 @@ SignedInfo canonicalised with exclusive C14N and signed with ECDSA-SHA256 (raw r
 With no explicit C14N transform the reference is digested with inclusive C14N 1.0, the XML-DSig
 default, which is what DCC Boxed computes (checked against a DCC Boxed signed response).
 Requests are signed with the User's xmlSign (role 0x87) key, responses with the DCC's
-dspXmlSign (0x89) key.
+dspXmlSign (0x89) key.  Signing, and verifying signatures written in exactly this profile, run
+on :mod:`.fast_dsig` (lxml C14N + ``cryptography``); signxml verifies anything else and is the
+reference the fast path is tested against (:func:`sign_with_signxml`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from signxml import CanonicalizationMethod, DigestAlgorithm, SignatureMethod, XM
 from signxml.exceptions import SignXMLException
 from signxml.verifier import SignatureConfiguration
 
+from . import fast_dsig
 from .errors import DuisParseError, SignatureError
 from .keys import CertStore, entity_id, role_code
 from .namespaces import DS, ds
@@ -112,13 +115,18 @@ def sign(doc: XmlSource, key: ec.EllipticCurvePrivateKey, cert: x509.Certificate
         raise SignatureError("DUIS signing needs an ECDSA P-256 private key")
     if cert.public_key().public_numbers() != key.public_key().public_numbers():
         raise SignatureError("the private key does not belong to the certificate")
+    return fast_dsig.sign(root, key, _key_info(cert))
+
+
+def sign_with_signxml(doc: XmlSource, key: ec.EllipticCurvePrivateKey, cert: x509.Certificate) -> etree._Element:
+    """:func:`sign` done by signxml, the reference implementation the fast path is checked against."""
     signer = _DuisSigner(
         signature_algorithm=SignatureMethod.ECDSA_SHA256,
         digest_algorithm=DigestAlgorithm.SHA256,
         c14n_algorithm=CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0,
     )
     try:
-        return signer.sign(root, key=key, key_info=_key_info(cert), exclude_c14n_transform_element=True)
+        return signer.sign(parse_xml(doc), key=key, key_info=_key_info(cert), exclude_c14n_transform_element=True)
     except SignXMLException as exc:
         raise SignatureError(f"signing failed: {exc}") from exc
 
@@ -188,6 +196,12 @@ def verify(
         raise SignatureError(f"signed by entity {signer}, expected {normalise_eui(entity)}")
     if at is not None and at.tzinfo is None:
         at = at.replace(tzinfo=UTC)  # naive times are taken as UTC
+    when = at or datetime.now(UTC)
+    if not cert.not_valid_before_utc <= when <= cert.not_valid_after_utc:
+        raise SignatureError(f"signing certificate is not valid at {when:%Y-%m-%dT%H:%M:%SZ}")
+    content = fast_dsig.verify(root, signatures[0], cert)
+    if content is not None:
+        return VerifiedSignature(cert, issuer, serial, signer, role, content)
     config = dataclasses.replace(_VERIFY_CONFIG, verification_time=at) if at is not None else _VERIFY_CONFIG
     try:
         result = XMLVerifier().verify(root, x509_cert=cert, expect_config=config)

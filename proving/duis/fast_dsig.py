@@ -1,0 +1,131 @@
+"""The DUIS XML-DSig profile computed directly with lxml's C14N and ``cryptography`` (the hot path).
+
+One profile only, the one :mod:`.signing` documents: ``Reference URI=""`` with the
+enveloped-signature transform, SHA-256 digest of the document in inclusive C14N 1.0, SignedInfo
+in exclusive C14N, ECDSA-SHA256 as raw r||s.  :func:`sign` writes exactly that;
+:func:`verify` checks a signature written in exactly that profile and returns None for anything
+else, so the caller falls back to signxml, which stays the reference implementation (the tests
+check each direction against it).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import hashlib
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+from lxml import etree
+
+from .errors import SignatureError
+from .namespaces import DS, ds
+
+EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
+ECDSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
+ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
+_HALF = 32  # P-256: r and s are 32 bytes each
+
+
+def _digest(root: etree._Element) -> bytes:
+    """SHA-256 of the document in inclusive C14N 1.0 (no comments)."""
+    return hashlib.sha256(etree.tostring(root, method="c14n")).digest()
+
+
+def _signed_info(digest: bytes) -> etree._Element:
+    signed_info = etree.Element(ds("SignedInfo"), nsmap={"ds": DS})
+    etree.SubElement(signed_info, ds("CanonicalizationMethod"), Algorithm=EXC_C14N)
+    etree.SubElement(signed_info, ds("SignatureMethod"), Algorithm=ECDSA_SHA256)
+    reference = etree.SubElement(signed_info, ds("Reference"), URI="")
+    etree.SubElement(etree.SubElement(reference, ds("Transforms")), ds("Transform"), Algorithm=ENVELOPED)
+    etree.SubElement(reference, ds("DigestMethod"), Algorithm=SHA256)
+    etree.SubElement(reference, ds("DigestValue")).text = base64.b64encode(digest).decode()
+    return signed_info
+
+
+def sign(root: etree._Element, key: ec.EllipticCurvePrivateKey, key_info: etree._Element) -> etree._Element:
+    """A signed copy of ``root`` (no signature yet), the ``ds:Signature`` appended as its last child."""
+    signed = copy.deepcopy(root)
+    signature = etree.SubElement(signed, ds("Signature"), nsmap={"ds": DS})
+    signed_info = _signed_info(_digest(root))
+    signature.append(signed_info)
+    der = key.sign(etree.tostring(signed_info, method="c14n", exclusive=True), ec.ECDSA(hashes.SHA256()))
+    r, s = decode_dss_signature(der)
+    raw = r.to_bytes(_HALF, "big") + s.to_bytes(_HALF, "big")
+    etree.SubElement(signature, ds("SignatureValue")).text = base64.b64encode(raw).decode()
+    signature.append(copy.deepcopy(key_info))
+    return signed
+
+
+def _profile(signature: etree._Element) -> tuple[etree._Element, bytes, bytes] | None:
+    """(SignedInfo, digest, r||s) when the signature is written in exactly this profile, else None."""
+    children = [c for c in signature if isinstance(c.tag, str)]
+    if len(children) < 2 or children[0].tag != ds("SignedInfo") or children[1].tag != ds("SignatureValue"):
+        return None
+    signed_info = children[0]
+    parts = [c for c in signed_info if isinstance(c.tag, str)]
+    if [p.tag for p in parts] != [ds("CanonicalizationMethod"), ds("SignatureMethod"), ds("Reference")]:
+        return None
+    if parts[0].get("Algorithm") != EXC_C14N or parts[1].get("Algorithm") != ECDSA_SHA256:
+        return None
+    if len(parts[0]) or len(parts[1]) or parts[2].get("URI") != "":
+        return None
+    reference = [c for c in parts[2] if isinstance(c.tag, str)]
+    if [c.tag for c in reference] != [ds("Transforms"), ds("DigestMethod"), ds("DigestValue")]:
+        return None
+    transforms = [t for t in reference[0] if isinstance(t.tag, str)]
+    if len(transforms) != 1 or transforms[0].get("Algorithm") != ENVELOPED or len(transforms[0]):
+        return None
+    if reference[1].get("Algorithm") != SHA256:
+        return None
+    try:
+        digest = base64.b64decode((reference[2].text or "").strip(), validate=True)
+        value = base64.b64decode("".join((children[1].text or "").split()), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if len(digest) != 32 or len(value) != 2 * _HALF:
+        return None
+    return signed_info, digest, value
+
+
+def _without(root: etree._Element, signature: etree._Element) -> etree._Element:
+    """A copy of the document without the signature, keeping the text after it (the enveloped transform)."""
+    stripped = copy.deepcopy(root)
+    for sig in stripped.findall(ds("Signature")):
+        previous = sig.getprevious()
+        if sig.tail:
+            if previous is not None:
+                previous.tail = (previous.tail or "") + sig.tail
+            else:
+                stripped.text = (stripped.text or "") + sig.tail
+        stripped.remove(sig)
+    return stripped
+
+
+def verify(root: etree._Element, signature: etree._Element, cert: x509.Certificate) -> etree._Element | None:
+    """The signed content (the document without its signature) when the signature verifies.
+
+    None when the signature is not written in this profile (let signxml decide); raises
+    :class:`SignatureError` when it is and does not verify.
+    """
+    found = _profile(signature)
+    if found is None:
+        return None
+    signed_info, digest, value = found
+    public = cert.public_key()
+    if not isinstance(public, ec.EllipticCurvePublicKey) or not isinstance(public.curve, ec.SECP256R1):
+        return None
+    content = _without(root, signature)
+    if _digest(content) != digest:
+        raise SignatureError("signature does not verify: the document digest does not match (content changed)")
+    der = encode_dss_signature(int.from_bytes(value[:_HALF], "big"), int.from_bytes(value[_HALF:], "big"))
+    try:
+        public.verify(der, etree.tostring(signed_info, method="c14n", exclusive=True), ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature:
+        raise SignatureError("signature does not verify: the SignatureValue is not valid for SignedInfo") from None
+    return content
