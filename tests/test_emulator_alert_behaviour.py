@@ -8,7 +8,7 @@ from emulator.clock import VirtualClock
 from emulator.device import Device
 from emulator.kinds import create_device
 from emulator.testkit import RemoteParties, access_request
-from emulator.usecases.alert_behaviour import bit_of_alert
+from emulator.usecases.alert_behaviour import alert_bit
 from gbcs.message import decode_message
 
 EUI = bytes.fromhex("00DB1234567890E0")
@@ -28,7 +28,7 @@ def esme(parties: RemoteParties) -> Device:
 def _behaviours(mask: set[int], enabled: set[int]) -> dict:
     """The 512-bit value of a set: the mask of the alerts to change, then their new values."""
     def bits(codes: set[int]) -> int:
-        return sum(1 << bit_of_alert()[code] for code in codes)
+        return sum(1 << alert_bit(30 if code >> 8 == 0x81 else 33, code) for code in codes)
 
     return {"type": "bit-string", "bits": 512, "value": f"{bits(mask) << 256 | bits(enabled):0128X}"}
 
@@ -40,7 +40,7 @@ def _run(parties: RemoteParties, esme: Device, code: int, counter: int, instruct
 
 
 def _enabled(value: dict, code: int) -> bool:
-    return bool(int(value["value"], 16) >> bit_of_alert()[code] & 1)
+    return bool(int(value["value"], 16) >> alert_bit(30 if code >> 8 == 0x81 else 33, code) & 1)
 
 
 def test_disabled_alert_is_not_sent_and_reads_back(parties: RemoteParties, esme: Device) -> None:
@@ -109,3 +109,12 @@ def test_gcs20_event_configuration_decides_gsme_alerts(parties: RemoteParties) -
     assert gsme.raise_alert(0x81C5) is not None  # not configured: the profile decides
     configure(12, 0x03)
     assert gsme.raise_alert(UTRN_SUSPENDED) is not None
+
+
+def test_each_party_configures_its_own_alert_codes(parties: RemoteParties, esme: Device) -> None:
+    """Supplier bits are 0x81xx - 0x8100, network operator bits 0x80xx - 0x8000: the same bit, two alerts."""
+    assert alert_bit(30, 0x81C4) == 0xC4 and alert_bit(33, 0x80C4) == 0xC4
+    assert alert_bit(30, 0x80C4) is None and alert_bit(33, 0x81C4) is None
+    mask = {"type": "bit-string", "bits": 512, "value": f"{(1 << 0xC4) << 256:0128X}"}  # clear bit 0xC4
+    _run(parties, esme, 0x00B0, 30, [("set", 1, obis(33, 11), 2, mask)], role=3)  # ECS25b by the NO
+    assert esme.raise_alert(0x81C4) is not None  # the supplier's alert of that bit is still sent

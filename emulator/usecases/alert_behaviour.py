@@ -10,10 +10,11 @@ Each party has its behaviour objects (class 1, attribute 2), the supplier's with
 * ``0-C:97.98.15..18.255`` the resulting configuration, 256 bits each (read by ECS25r1/r2):
   a write to 11+k sets ``config(15+k) = config & ~mask | values & mask``.
 
-Bit positions [U, a stand-in]: the GBCS table of bit positions is not in the spec folder.  The
-configurable alerts are taken as the non-critical ones (0x80xx / 0x81xx) of the alert code
-table (gbcs.codes); the i-th of them in ascending order is bit i counted from the last bit of
-the string.  Bits beyond them configure nothing.
+Bit positions [I]: the GBCS table of bit positions is not in the spec folder.  Each party
+configures its own alerts: the supplier the 0x81xx codes, the network operator the 0x80xx
+codes (as the DUIS 5.4 XSD groups them), and an alert's bit is its code minus the party's
+base (0x8100, 0x8000), counted from the last bit of the string; the RTDS ECS25a1/a2/b/b3
+commands follow this rule exactly.
 
 A configurable alert whose WAN behaviour bit is cleared by either party is not sent (it is
 still logged); every other alert follows the profile's alert set.
@@ -26,10 +27,7 @@ follow the profile.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import TYPE_CHECKING, Any
-
-from gbcs.codes import alert_codes
 
 from ..alerts import alert_filter
 from ..cosem_model import TYPE_UNMATCHED, CosemError
@@ -47,11 +45,13 @@ BITS = 256
 PUSH_TO_WAN = 0x02  # ZCL event configuration bit
 
 
-@cache
-def bit_of_alert() -> dict[int, int]:
-    """Configurable alert code -> bit position, counted from the last bit of a 256-bit string."""
-    codes = sorted(code for code in alert_codes() if code >> 8 in (0x80, 0x81))
-    return {code: index for index, code in enumerate(codes[:BITS])}
+PARTY_CODE_BASE = {30: 0x8100, 33: 0x8000}  # supplier, network operator
+
+
+def alert_bit(party: int, alert_code: int) -> int | None:
+    """The bit (from the last bit of a 256-bit string) of ``alert_code`` in ``party``'s behaviours, or None."""
+    bit = alert_code - PARTY_CODE_BASE[party]
+    return bit if 0 <= bit < BITS else None
 
 
 def _obis(party: int, index: int) -> bytes:
@@ -92,10 +92,10 @@ def apply_behaviour(device: CosemDevice, obis: bytes, value: Node) -> None:
 @alert_filter("ESME")
 def alert_sent(device: CosemDevice, alert_code: int) -> bool:
     """False when a party's WAN alert behaviour disables ``alert_code``."""
-    bit = bit_of_alert().get(alert_code)
-    if bit is None:
-        return True
     for party in PARTIES:
+        bit = alert_bit(party, alert_code)
+        if bit is None:
+            continue
         obj = device.model.objects.get(_obis(party, WAN_CONFIGURATION))
         if obj is None or obj.class_id != DATA_CLASS:
             continue
