@@ -93,8 +93,8 @@ def _profile(signature: etree._Element) -> tuple[etree._Element, bytes, bytes] |
     return signed_info, digest, value
 
 
-def _without(root: etree._Element, signature: etree._Element) -> etree._Element:
-    """A copy of the document without the signature, keeping the text after it (the enveloped transform)."""
+def without_signatures(root: etree._Element) -> etree._Element:
+    """A copy of the document without its signatures, keeping the text after them (the enveloped transform)."""
     stripped = copy.deepcopy(root)
     for sig in stripped.findall(ds("Signature")):
         previous = sig.getprevious()
@@ -120,7 +120,7 @@ def verify(root: etree._Element, signature: etree._Element, cert: x509.Certifica
     public = cert.public_key()
     if not isinstance(public, ec.EllipticCurvePublicKey) or not isinstance(public.curve, ec.SECP256R1):
         return None
-    content = _without(root, signature)
+    content = without_signatures(root)
     if _digest(content) != digest:
         raise SignatureError("signature does not verify: the document digest does not match (content changed)")
     der = encode_dss_signature(int.from_bytes(value[:_HALF], "big"), int.from_bytes(value[_HALF:], "big"))

@@ -25,6 +25,7 @@ from gbcs.codes import message_codes
 from gbcs.dlms import encode_dlms
 from proving.catalogue import srv
 
+from . import xml_values as xv
 from .registry import DUIS_NS, TransformContext, Transformed, TransformError
 
 Node = dict[str, Any]
@@ -79,15 +80,7 @@ def integer(parent: etree._Element, path: str, use_case: str, low: int, high: in
             optional: bool = False) -> int | None:
     """An integer element within ``[low, high]``; TransformError naming it otherwise."""
     raw = text(parent, path, use_case, optional=optional)
-    if raw is None:
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise TransformError(use_case, f"{path}: {raw!r} is not an integer") from None
-    if not low <= value <= high:
-        raise TransformError(use_case, f"{path}: {value} out of range [{low}, {high}]")
-    return value
+    return None if raw is None else xv.checked_integer(raw, path, use_case, low, high)
 
 
 def boolean(parent: etree._Element, path: str, use_case: str) -> bool:

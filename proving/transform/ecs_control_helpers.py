@@ -229,13 +229,7 @@ def attribute_int(item: etree._Element, name: str, use_case: str, minimum: int, 
     value = item.get(name)
     if value is None:
         raise TransformError(use_case, f"missing attribute {where}")
-    try:
-        number = int(value)
-    except ValueError:
-        raise TransformError(use_case, f"{where}: {value!r} is not an integer") from None
-    if not minimum <= number <= maximum:
-        raise TransformError(use_case, f"{where}: {number} is outside {minimum}..{maximum}")
-    return number
+    return xv.checked_integer(value, where, use_case, minimum, maximum)
 
 
 def enumerated(parent: etree._Element, path: str, use_case: str, values: Sequence[str]) -> str:

@@ -202,14 +202,7 @@ DEBT_RECOVERY_PERIODS = {"HOURLY": 0, "DAILY": 1}
 
 
 def _integer_text(item: etree._Element, name: str, use_case: str, minimum: int, maximum: int) -> int:
-    value = (item.text or "").strip()
-    try:
-        number = int(value)
-    except ValueError:
-        raise TransformError(use_case, f"{name}: {value!r} is not an integer") from None
-    if not minimum <= number <= maximum:
-        raise TransformError(use_case, f"{name}: {number} is outside {minimum}..{maximum}")
-    return number
+    return xv.checked_integer((item.text or "").strip(), name, use_case, minimum, maximum)
 
 
 def indexed_integers(parent: etree._Element, name: str, use_case: str, *, minimum: int, maximum: int,

@@ -43,19 +43,23 @@ def text(parent: etree._Element, path: str, use_case: str, required: bool = True
     return (found.text or "").strip()
 
 
+def checked_integer(raw: str, where: str, use_case: str, minimum: int | None = None,
+                    maximum: int | None = None) -> int:
+    """``raw`` as an integer within ``minimum``..``maximum``; TransformError naming ``where`` otherwise."""
+    try:
+        number = int(raw)
+    except ValueError:
+        raise TransformError(use_case, f"{where}: {raw!r} is not an integer") from None
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        raise TransformError(use_case, f"{where}: {number} is outside {minimum}..{maximum}")
+    return number
+
+
 def integer(parent: etree._Element, path: str, use_case: str, *, required: bool = True,
             minimum: int | None = None, maximum: int | None = None) -> int | None:
     """An integer element, checked against ``minimum`` / ``maximum`` when given."""
     value = text(parent, path, use_case, required)
-    if value is None:
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        raise TransformError(use_case, f"{path}: {value!r} is not an integer") from None
-    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
-        raise TransformError(use_case, f"{path}: {number} is outside {minimum}..{maximum}")
-    return number
+    return None if value is None else checked_integer(value, path, use_case, minimum, maximum)
 
 
 def boolean(parent: etree._Element, path: str, use_case: str, required: bool = True) -> bool | None:
