@@ -37,6 +37,14 @@ def main() -> None:
     """smetsim: GB smart-metering (SMETS2+) device and HAN emulator.
 
     \b
+    Production Proving and the DCC front end:
+      smetsim prove --report out/report.json              every SRV, as the PP User in each role
+      smetsim prove --suite ../shared/corpus/duis/templates --report out/report.json
+      smetsim serve --receive-url http://127.0.0.1:9000/r DUIS web services on :8079
+    \b
+    Simulated HAN:
+      smetsim scenario run examples/scenarios/*.yaml      scripted HAN behaviours and faults
+    \b
     Decode and re-encode GBCS messages:
       smetsim parse ../shared/corpus/rtds                 annotated trees
       smetsim parse --json FILE.HEX > msgs.jsonl          JSON Lines, one per message
