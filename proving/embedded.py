@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -92,14 +93,18 @@ def _certificate_der(keystore: Keystore) -> Callable[[bytes, str], bytes | None]
 
 
 def embedded_dcc(state_dir: str | Path, xsd_dir: str | Path, *, start: datetime | None = None,
-                 seed: int = 0, storm: StormConfig | None = None, production: bool = True) -> EmbeddedDcc:
+                 seed: int = 0, storm: StormConfig | None = None, production: bool = True,
+                 premises: Any = None) -> EmbeddedDcc:
     """Build the embedded system in ``state_dir`` (a fresh PKI each time).
 
     ``production=False`` builds the DCC's test environment, where PP Users run their entry
-    tests: no Section P gate and no G6 hold there.
+    tests: no Section P gate and no G6 hold there.  ``premises`` is another delivery target
+    (a hardware bridge, hil/) with ``keystore``, ``clock`` and ``devices``; then ``state_dir``
+    must already hold the PKI with the devices' keys, and it is not replaced.
     """
     state = Path(state_dir)
-    premises = EmulatedPremises(state, start=start, seed=seed)
+    if premises is None:
+        premises = EmulatedPremises(state, start=start, seed=seed)
     keystore = premises.keystore
     gateway = DccGateway(keystore.view(), ACB)  # the PKI holds the devices' certificates too
     certs = duis.CertStore.from_directory(state, "*-xml-ds.pem")

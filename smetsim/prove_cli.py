@@ -20,6 +20,27 @@ def default_xsd_dir() -> Path:
     return corpus / "duis" / "xsd"
 
 
+HIL_TARGETS = ("hil:serial:", "hil:zigbee:")
+
+
+def _production_dcc(target: str, state: Path, xsd: Path, framing: str) -> Any:
+    """The DCC the suite runs against: the embedded premises, or devices behind a hardware bridge."""
+    from proving.embedded import embedded_dcc
+
+    if target == "emulated":
+        return embedded_dcc(state / "production", xsd)
+    if target.startswith("hil:serial:"):
+        from hil.serial_bridge import serial_premises
+        from hil.transport import bridged_dcc
+
+        url = target[len("hil:serial:"):]
+        try:
+            return bridged_dcc(state, xsd, serial_premises(url, framing=framing))
+        except (OSError, FileNotFoundError) as exc:
+            raise click.UsageError(f"--target {target}: {exc}") from None
+    raise click.UsageError(f"--target {target}: the Zigbee bridge is not connected in this build")
+
+
 def _progress(bar: Any) -> Any:
     def step(done: int, total: int, name: str) -> None:
         bar.update(1)
@@ -37,8 +58,12 @@ def _progress(bar: Any) -> Any:
 @click.option("--xsd", "xsd_dir", type=click.Path(file_okay=False), metavar="DIR",
               help="The DUIS 5.4 XSD directory [default: $SMETSIM_CORPUS/duis/xsd or ../shared/corpus/duis/xsd].")
 @click.option("--state", "state_dir", type=click.Path(file_okay=False), metavar="DIR",
-              help="Keep the run's PKI and audit trail here (default: a temporary directory).")
-def prove(target: str, suite_dir: str | None, report_path: str, xsd_dir: str | None, state_dir: str | None) -> None:
+              help="Keep the run's PKI and audit trail here (default: a temporary directory). With a hil "
+                   "target: the PKI holding the devices' keys (the --state of smetsim hil fake-meter).")
+@click.option("--framing", type=click.Choice(["binary", "text"]), default="binary", show_default=True,
+              help="Serial framing for hil:serial targets (docs/hil-serial.md).")
+def prove(target: str, suite_dir: str | None, report_path: str, xsd_dir: str | None, state_dir: str | None,
+          framing: str) -> None:
     """Run Production Proving end to end.
 
     The PP Function acts in each User Role with its own PP DCC IDs: the DCC sets and approves
@@ -54,14 +79,14 @@ def prove(target: str, suite_dir: str | None, report_path: str, xsd_dir: str | N
 
     Exit status: 0 when every request sent passed, 1 when one failed, 2 for bad input.
     """
-    from proving.embedded import embedded_dcc
     from proving.entry import run_entry_tests
     from proving.run import run_items
     from proving.suites import builtin_items, directory_suite
 
-    if target != "emulated":
-        raise click.UsageError(f"--target {target}: only 'emulated' is available in this build; "
-                               "the hardware bridge (hil:zigbee:PORT, hil:serial:PORT) is not connected yet")
+    if target != "emulated" and not target.startswith(HIL_TARGETS):
+        raise click.UsageError(f"--target {target}: expected emulated, hil:serial:URL or hil:zigbee:PORT")
+    if target.startswith(HIL_TARGETS) and not state_dir:
+        raise click.UsageError("a hil target needs --state DIR: the PKI with the devices' keys")
     xsd = Path(xsd_dir) if xsd_dir else default_xsd_dir()
     if not (xsd / "DUIS Schema V5.4.xsd").is_file():
         raise click.UsageError(f"no DUIS 5.4 XSD in {xsd} (give --xsd DIR or set SMETSIM_CORPUS)")
@@ -75,7 +100,7 @@ def prove(target: str, suite_dir: str | None, report_path: str, xsd_dir: str | N
             items = directory_suite(suite_dir)
         else:
             items = builtin_items(xsd)
-        dcc = embedded_dcc(state / "production", xsd)
+        dcc = _production_dcc(target, state, xsd, framing)
         dcc.approve_default_thresholds()
         entry = run_entry_tests(dcc, items, state / "test-environment", xsd)
         with click.progressbar(length=len(items), label="proving", file=click.get_text_stream("stderr")) as bar:
