@@ -39,6 +39,7 @@ from .registration import Fuel
 from .section_p import SectionP
 
 # generous default G6 thresholds for a proving run: per PP User, any SRV
+AUDIT_FILE = "audit.sqlite"
 DEFAULT_THRESHOLDS = ThresholdProfile((Threshold("*", 3600.0, 100_000),))
 PP_SIGNIFIERS = {"IS": "9101", "GS": "9102", "ED": "9103", "GT": "9104", "ES": "9105", "OU": "9106"}
 RDP_SIGNIFIERS = {Fuel.ELECTRICITY: "9201", Fuel.GAS: "9202"}
@@ -62,6 +63,13 @@ class EmbeddedDcc:
         stem = self.state_dir / f"{user.eui.hex()}-xml-ds"
         return duis.load_private_key(stem.with_suffix(".key")), duis.load_certificate(stem.with_suffix(".pem"))
 
+    def close(self) -> None:
+        """Close the audit trail and, when they keep files open, the premises."""
+        self.audit.close()
+        closer = getattr(self.premises, "close", None)
+        if closer is not None:
+            closer()
+
     def approve_default_thresholds(self) -> None:
         """Set and approve the default G6 profile for every PP User (as the DCC does before PP starts)."""
         for user in PP_USERS:
@@ -82,7 +90,7 @@ def storm_adapter(policy: AlertStormPolicy) -> Callable[[bytes, int, datetime], 
     return offer
 
 
-def _certificate_der(keystore: Keystore) -> Callable[[bytes, str], bytes | None]:
+def certificate_der(keystore: Keystore) -> Callable[[bytes, str], bytes | None]:
     """SMKI look-up over the key store: the DER of an EUI's certificate of one usage."""
 
     def lookup(eui: bytes, usage: str) -> bytes | None:
@@ -94,19 +102,23 @@ def _certificate_der(keystore: Keystore) -> Callable[[bytes, str], bytes | None]
 
 def embedded_dcc(state_dir: str | Path, xsd_dir: str | Path, *, start: datetime | None = None,
                  seed: int = 0, storm: StormConfig | None = None, production: bool = True,
-                 premises: Any = None) -> EmbeddedDcc:
+                 premises: Any = None, synchronous: str = "NORMAL") -> EmbeddedDcc:
     """Build the embedded system in ``state_dir`` (a fresh PKI each time).
 
     ``production=False`` builds the DCC's test environment, where PP Users run their entry
     tests: no Section P gate and no G6 hold there.  ``premises`` is another delivery target
     (a hardware bridge, hil/) with ``keystore``, ``clock`` and ``devices``; then ``state_dir``
-    must already hold the PKI with the devices' keys, and it is not replaced.
+    must already hold the PKI with the devices' keys, and it is not replaced; when it knows the
+    originator counters it has seen (``originator_counters``), the DCC's start above them.
+    ``synchronous`` is the audit trail's SQLite durability (FULL survives power loss).
     """
     state = Path(state_dir)
     if premises is None:
         premises = EmulatedPremises(state, start=start, seed=seed)
     keystore = premises.keystore
     gateway = DccGateway(keystore.view(), ACB)  # the PKI holds the devices' certificates too
+    for originator, counter in getattr(premises, "originator_counters", {}).items():
+        gateway.counters.observe(originator, counter)
     certs = duis.CertStore.from_directory(state, "*-xml-ds.pem")
     users = Users({u.eui: u.role for u in PP_USERS}, certs)
     parties = ProvingParties(DEFAULT_PP_RANGE,
@@ -119,11 +131,11 @@ def embedded_dcc(state_dir: str | Path, xsd_dir: str | Path, *, start: datetime 
     signer_stem = state / f"{ACB.hex()}-xml-ds"
     signer = (duis.load_private_key(signer_stem.with_suffix(".key")),
               duis.load_certificate(signer_stem.with_suffix(".pem")))
-    audit = AuditTrail(state / "audit.sqlite", clock=clock.now)
+    audit = AuditTrail(state / AUDIT_FILE, clock=clock.now, synchronous=synchronous)
     policy = AlertStormPolicy(storm or StormConfig(), clock=clock.now)
     frontend = DccFrontEnd(schema=duis.load_schema(xsd_dir), users=users, signer=signer, gateway=gateway,
                            target=premises, section_p=section_p if production else None,
                            anomaly=anomaly if production else None, throttle=storm_adapter(policy),
                            audit=audit.append_many, now=lambda: datetime.fromtimestamp(clock.now(), UTC),
-                           certificates=_certificate_der(keystore))
+                           certificates=certificate_der(keystore))
     return EmbeddedDcc(state, premises, frontend, keystore, entry_tests, anomaly, audit, policy)

@@ -71,19 +71,22 @@ class PremisesDevice:
 class EmulatedPremises:
     """Emulated devices sharing one virtual clock (see the module text)."""
 
-    def __init__(self, pki_dir: str | Path, *, start: datetime | None = None, seed: int = 0,
-                 devices: tuple[tuple[str, str, str, str], ...] = DEFAULT_DEVICES) -> None:
+    def __init__(self, pki_dir: str | Path, *, start: datetime | float | None = None, seed: int = 0,
+                 devices: tuple[tuple[str, str, str, str], ...] = DEFAULT_DEVICES, reuse_pki: bool = False) -> None:
+        """Commission ``devices`` with keys from a fresh PKI in ``pki_dir`` (``reuse_pki``: the one there)."""
         euis = tuple(bytes.fromhex(eui) for eui, *_ in devices)
-        make_pki(pki_dir, euis)
+        if not reuse_pki:
+            make_pki(pki_dir, euis)
         self.pki_dir = Path(pki_dir)
         self.keystore = Keystore.load(pki_dir)
-        self.clock = VirtualClock((start or datetime.now(UTC)).timestamp(), seed=seed)
+        when = start if start is not None else datetime.now(UTC)
+        self.clock = VirtualClock(when.timestamp() if isinstance(when, datetime) else when, seed=seed)
         anchors = {"electricity": TrustAnchors.from_keystore(self.keystore, ELECTRICITY_ANCHORS),
                    "gas": TrustAnchors.from_keystore(self.keystore, GAS_ANCHORS)}
         self.devices: dict[bytes, PremisesDevice] = {}
         for (_, profile, device_type, fuel), eui in zip(devices, euis, strict=True):
             device = create_device(load_profile(profile), eui, self.clock, anchors[fuel],
-                                   DeviceKeys.load(pki_dir, eui))
+                                   DeviceKeys.load(self.pki_dir, eui))
             self.devices[eui] = PremisesDevice(device, device_type, fuel)
         for eui, entry in self.devices.items():  # every device is on the HAN with the others
             for peer_eui, peer in self.devices.items():

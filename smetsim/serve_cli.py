@@ -18,7 +18,8 @@ from .prove_cli import default_xsd_dir
 @click.option("--xsd", "xsd_dir", type=click.Path(file_okay=False), metavar="DIR",
               help="The DUIS 5.4 XSD directory [default: $SMETSIM_CORPUS/duis/xsd or ../shared/corpus/duis/xsd].")
 @click.option("--state", "state_dir", type=click.Path(file_okay=False), metavar="DIR",
-              help="Keep the PKI and the audit trail here (default: a temporary directory).")
+              help="Keep the PKI, the device journal and the audit trail here, so a restart resumes "
+                   "exactly (default: a temporary directory, nothing kept).")
 def serve(host: str, port: int, receive_url: str | None, xsd_dir: str | None, state_dir: str | None) -> None:
     """Serve /api/v1/serviceS, /api/v1/serviceT and /api/v1/serviceD as DCC Boxed does.
 
@@ -37,6 +38,7 @@ def serve(host: str, port: int, receive_url: str | None, xsd_dir: str | None, st
     from proving.embedded import embedded_dcc
     from proving.entry import run_entry_tests
     from proving.http_api import DuisHttpApi
+    from proving.persistent_premises import persistent_dcc
     from proving.suites import builtin_items
 
     xsd = Path(xsd_dir) if xsd_dir else default_xsd_dir()
@@ -44,7 +46,10 @@ def serve(host: str, port: int, receive_url: str | None, xsd_dir: str | None, st
         raise click.UsageError(f"no DUIS 5.4 XSD in {xsd} (give --xsd DIR or set SMETSIM_CORPUS)")
     with tempfile.TemporaryDirectory(prefix="smetsim-serve-") as scratch:
         state = Path(state_dir) if state_dir else Path(scratch)
-        dcc = embedded_dcc(state / "production", xsd)
+        if state_dir:  # a restart resumes the devices exactly (journal) and carries on the audit chain
+            dcc = persistent_dcc(state / "production", xsd)
+        else:
+            dcc = embedded_dcc(state / "production", xsd)
         dcc.approve_default_thresholds()
         entry = run_entry_tests(dcc, builtin_items(xsd), state / "test-environment", xsd)
         for role, result in entry.items():
@@ -52,5 +57,7 @@ def serve(host: str, port: int, receive_url: str | None, xsd_dir: str | None, st
         api = DuisHttpApi(dcc.frontend, dcc.keystore, receive_url=receive_url)
         click.echo(f"DUIS web services on http://{host}:{port}/api/v1/service{{S,T,D}}; keys in {state / 'production'}",
                    err=True)
-        web.run_app(api.app(), host=host, port=port, print=None)
-        dcc.audit.close()
+        try:
+            web.run_app(api.app(), host=host, port=port, print=None)
+        finally:
+            dcc.close()

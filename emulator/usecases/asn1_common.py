@@ -49,6 +49,11 @@ class Asn1State:
 _states: weakref.WeakKeyDictionary[Device, Asn1State] = weakref.WeakKeyDictionary()
 
 
+def existing_state(device: Device) -> Asn1State | None:
+    """The ASN.1 use-case state of ``device`` if it has one (None: nothing happened yet)."""
+    return _states.get(device)
+
+
 def state(device: Device) -> Asn1State:
     """The ASN.1 use-case state of ``device`` (created on first use)."""
     found = _states.get(device)
