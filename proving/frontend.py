@@ -114,6 +114,7 @@ class DccFrontEnd:
         self.max_held = max_held  # G6-held requests kept per User before the queue counts as full
         self._held: dict[str, tuple[duis.DuisRequest, str | None, Exchange]] = {}
         self._audit_batch: list[AuditMessage] = []
+        self._quarantined: dict[int, tuple[duis.DuisRequest, Exchange]] = {}
 
     # ------------------------------------------------------------------ entry point
 
@@ -154,6 +155,7 @@ class DccFrontEnd:
             if outcome.disposition is Disposition.QUARANTINED and outcome.quarantine is not None:
                 self._respond(exchange, duis.acknowledgement(request.request_id, request.srv, at=self.now()))
                 exchange.code = "I99"
+                self._quarantined[outcome.quarantine.ref] = (request, exchange)
                 quarantined = duis.QuarantinedRequest(request.request_id, outcome.quarantine.ref,
                                                       _breach(outcome.quarantine.breach.value))
                 alert = duis.dcc_alert(duis.DCCAlert("AD1", quarantined), request_id=request.request_id,
@@ -162,6 +164,24 @@ class DccFrontEnd:
                 exchange.error = "quarantined by G6 anomaly detection"
                 return exchange
         return self._process(request, exchange)
+
+    def release_quarantined(self, ref: int) -> Exchange:
+        """Release a quarantined request (G6): it is processed now; the exchange gathers its responses."""
+        if self.anomaly is None or ref not in self._quarantined:
+            raise LookupError(f"no quarantined request with QuarantineEventRef {ref}")
+        self.anomaly.release(ref)
+        request, exchange = self._quarantined.pop(ref)
+        try:
+            return self._process(request, exchange)
+        finally:
+            self._flush_audit()
+
+    def delete_quarantined(self, ref: int) -> None:
+        """Delete a quarantined request: it is never processed."""
+        if self.anomaly is None or ref not in self._quarantined:
+            raise LookupError(f"no quarantined request with QuarantineEventRef {ref}")
+        self.anomaly.delete(ref)
+        del self._quarantined[ref]
 
     def _reject(self, xml: bytes, request: duis.DuisRequest | None, reason: str) -> Exchange:
         """A request the DCC cannot accept (no DUIS response, as HTTP 400); still audited."""

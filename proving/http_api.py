@@ -56,6 +56,17 @@ class DuisHttpApi:
         self._session: ClientSession | None = None
         self._sender: asyncio.Task[None] | None = None
 
+    @property
+    def executor(self) -> ThreadPoolExecutor:
+        """The single worker thread the front end runs on (other callers must use it too)."""
+        return self._executor
+
+    def enqueue(self, documents: list[bytes]) -> None:
+        """Queue asynchronous DUIS documents for the Receive Response URL, in order."""
+        self.outbox.pending.extend(documents)
+        if documents:
+            self._wake.set()
+
     def app(self) -> web.Application:
         app = web.Application(client_max_size=4 * 1024 * 1024)
         for name in SERVICES:
@@ -76,10 +87,7 @@ class DuisHttpApi:
                                                                                                       service=service))
         if exchange.code is None or not exchange.responses:
             return web.Response(status=400, text=(exchange.error or "rejected") + "\n")
-        for document in exchange.responses[1:]:
-            self.outbox.pending.append(document)
-        if len(exchange.responses) > 1:
-            self._wake.set()
+        self.enqueue(exchange.responses[1:])
         return web.Response(body=exchange.responses[0], content_type="application/xml")
 
     async def _list_outbox(self, request: web.Request) -> web.Response:

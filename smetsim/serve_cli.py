@@ -20,14 +20,24 @@ from .prove_cli import default_xsd_dir
 @click.option("--state", "state_dir", type=click.Path(file_okay=False), metavar="DIR",
               help="Keep the PKI, the device journal and the audit trail here, so a restart resumes "
                    "exactly (default: a temporary directory, nothing kept).")
-def serve(host: str, port: int, receive_url: str | None, xsd_dir: str | None, state_dir: str | None) -> None:
-    """Serve /api/v1/serviceS, /api/v1/serviceT and /api/v1/serviceD as DCC Boxed does.
+@click.option("--api-keys", "keys_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="The hashed API keys of the Users and the DCC operator [default: STATE/api-keys.json]; "
+                   "missing keys are made and shown once.")
+@click.option("--reports", "reports_dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Where the web UI finds the reports of smetsim prove runs.")
+def serve(host: str, port: int, receive_url: str | None, xsd_dir: str | None, state_dir: str | None,
+          keys_file: str | None, reports_dir: str | None) -> None:
+    """Serve the DUIS web services (as DCC Boxed does) and the Self Service Interface web UI.
 
     Requests are DUIS 5.4 XML signed with a User's xmlSign key; the Production Proving
     Users of the embedded set-up are known (their keys are in the state directory, in the
     RTDS key-store layout). Synchronous responses come back on the call; device responses
     and alerts are POSTed to --receive-url. The DCC's G6 thresholds for the PP Users are set
     and approved at start, and each PP role runs its entry test in the test environment.
+
+    Every call needs an API key (header X-API-Key): one per User ID and one for the DCC
+    operator ("DCC"). The web UI is at /ui (log in with the key); it shows a User only its
+    own requests and devices.
 
     \b
     Example:
@@ -37,9 +47,13 @@ def serve(host: str, port: int, receive_url: str | None, xsd_dir: str | None, st
 
     from proving.embedded import embedded_dcc
     from proving.entry import run_entry_tests
+    from proving.eui import eui_str
     from proving.http_api import DuisHttpApi
+    from proving.identities import PP_USERS
     from proving.persistent_premises import persistent_dcc
     from proving.suites import builtin_items
+    from proving.webui import secure_app
+    from proving.webui.auth import load_or_create_keys
 
     xsd = Path(xsd_dir) if xsd_dir else default_xsd_dir()
     if not (xsd / "DUIS Schema V5.4.xsd").is_file():
@@ -57,7 +71,14 @@ def serve(host: str, port: int, receive_url: str | None, xsd_dir: str | None, st
         api = DuisHttpApi(dcc.frontend, dcc.keystore, receive_url=receive_url)
         click.echo(f"DUIS web services on http://{host}:{port}/api/v1/service{{S,T,D}}; keys in {state / 'production'}",
                    err=True)
+        keyring, fresh = load_or_create_keys(Path(keys_file) if keys_file else state / "api-keys.json",
+                                             ["DCC", *(eui_str(u.eui) for u in PP_USERS)])
+        for identity, key in fresh.items():
+            click.echo(f"API key for {identity} (shown once): {key}", err=True)
+        app = secure_app(api, dcc, keyring, reports_dir=Path(reports_dir) if reports_dir else None,
+                         registration_file=state / "registration-data.json")
+        click.echo(f"web UI on http://{host}:{port}/ui", err=True)
         try:
-            web.run_app(api.app(), host=host, port=port, print=None)
+            web.run_app(app, host=host, port=port, print=None)
         finally:
             dcc.close()
