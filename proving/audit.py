@@ -28,7 +28,8 @@ from proving.audit_store import CORRELATION, DEVICE, FIELDS, ChainReport, Sqlite
 __all__ = ["KINDS", "AuditMessage", "AuditRecord", "AuditTrail", "ChainReport"]
 
 KINDS = ("request", "response", "alert")
-_TRACKED = ("kind", "request_id", "correlates_to", "originator", "target", "response_code", "alert_code", "instruction")
+_TRACKED = ("kind", "request_id", "correlates_to", "originator", "target", "response_code", "alert_code", "instruction",
+            "message_type")
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +222,8 @@ class AuditTrail:
         alert_code = _alert_code(msg.alert_code)
         instruction = _optional_int("instruction", msg.instruction)
         reason = self._tracker.observe(
-            msg.kind, request_id, correlates, originator, target, response_code, alert_code, instruction
+            msg.kind, request_id, correlates, originator, target, response_code, alert_code, instruction,
+            msg.message_type,
         )
         extra = json.dumps(dict(msg.extra), sort_keys=True, separators=(",", ":")) if msg.extra else None
         return (

@@ -13,7 +13,10 @@ message is flagged (recorded, never dropped) when:
 * a response arrives while an *earlier* request from the same originator to the same target
   still has no response (the earlier response is missing or late).
 
-``I99`` acknowledgements count as acknowledgements, not as the device's immediate response.
+``I99`` acknowledgements count as acknowledgements, not as the device's immediate response, and so
+does a ``PreCommand`` (the DCC's answer to sign); a ``LocalCommand`` ends its request, since
+the User delivers that command itself.  The ``SignedPreCommand`` that follows a pre-command uses the same RequestID,
+as DUIS requires: it continues that request rather than duplicating it.
 State is kept for every request seen (a few dozen bytes each); rebuild it by replaying the
 log through :meth:`SequenceTracker.observe`.
 """
@@ -24,6 +27,9 @@ from dataclasses import dataclass, field
 
 FUTURE_DATED_CODES = frozenset({"8F66", "8F67"})
 ACK_CODES = frozenset({"I99"})
+DCC_ANSWERS = frozenset({"PreCommand"})  # a synchronous answer that is not the device's (the request goes on)
+FINAL_DCC_ANSWERS = frozenset({"LocalCommand"})  # the request ends with it: the User delivers the command
+CONTINUATIONS = frozenset({"SignedPreCommand"})  # requests that continue an earlier one of the same id
 
 
 @dataclass(slots=True)
@@ -52,16 +58,21 @@ class SequenceTracker:
         response_code: str | None,
         alert_code: str | None,
         instruction: int | None,
+        message_type: str | None = None,
     ) -> str | None:
         """Account for one message in arrival order; a reason string when it is out of sequence."""
         if kind == "request":
+            if message_type in CONTINUATIONS and request_id in self._requests:
+                return None
             return self._request(request_id, originator, target)
         rid = correlates_to or (request_id if kind == "response" else None)
         if rid is None:
             return None
         if alert_code in FUTURE_DATED_CODES or kind == "alert":
             return self._outcome(rid, alert_code, instruction)
-        if response_code in ACK_CODES:
+        if message_type in FINAL_DCC_ANSWERS:
+            return self._response(rid)
+        if response_code in ACK_CODES or message_type in DCC_ANSWERS:
             return None if rid in self._requests else f"acknowledgement for {rid} before any request was recorded"
         return self._response(rid)
 

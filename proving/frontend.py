@@ -436,7 +436,8 @@ def _audit_message(response: duis.DuisResponse, document: bytes) -> AuditMessage
                             response_code=response.response_code, alert_code=body.code, duis=document,
                             direction="out")
     future = body.future_dated_alert
-    return AuditMessage("response", "ResponseMessage", request_id, response_id, body.service_reference_variant,
+    kind = etree.QName(etree.fromstring(body.other_xml)).localname if body.other_xml else "ResponseMessage"
+    return AuditMessage("response", kind, request_id, response_id, body.service_reference_variant,
                         response_code=response.response_code,
                         alert_code=future.alert_code if future else None,
                         instruction=future.instruction_number if future else None,

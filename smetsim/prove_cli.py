@@ -106,7 +106,8 @@ def prove(target: str, suite_dir: str | None, report_path: str, xsd_dir: str | N
         with click.progressbar(length=len(items), label="proving", file=click.get_text_stream("stderr")) as bar:
             report = run_items(dcc, items, responses_dir, progress=_progress(bar))
         report["summary"]["entry_tests"] = entry
-        report["summary"]["audit"] = {"records": len(dcc.audit.records()), "chain_ok": dcc.audit.verify_chain().ok}
+        report["summary"]["audit"] = {"records": len(dcc.audit.records()), "chain_ok": dcc.audit.verify_chain().ok,
+                                      "out_of_sequence": len(dcc.audit.out_of_sequence())}
         dcc.audit.close()
     write_json(report, report_file)
     write_html(report, report_file.with_suffix(".html"))

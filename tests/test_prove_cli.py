@@ -44,6 +44,7 @@ def test_report_contract(proved: tuple[dict, Path, int], corpus: Path) -> None:
     assert status == (1 if report["summary"]["failed"] else 0)
     assert (out / "report.html").read_text().count("<tr") == len(requests) + 1
     assert report["summary"]["audit"]["chain_ok"] is True
+    assert report["summary"]["audit"]["out_of_sequence"] == 0  # a normal run: every response in its place
 
 
 def test_excluded_requests_are_refused_and_never_sent(proved: tuple[dict, Path, int]) -> None:

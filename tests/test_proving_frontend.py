@@ -128,6 +128,7 @@ def test_critical_request_goes_through_the_pre_command(dcc: EmbeddedDcc, corpus:
     precommand = duis.parse_response(first.responses[0]).body.other_xml
     payload = etree.fromstring(precommand).find(sr("GBCSPayload")).text
     assert base64.b64decode(payload)[0] == 0xDF  # a bare general-signing APDU, as the User signs it
+    assert dcc.audit.out_of_sequence() == []  # the signed pre-command continues its request
     if sent.outcome == "E100":
         pytest.skip("ECS01a has no transform in this build")
     assert sent.outcome == "I0"
