@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,7 @@ class EmbeddedDcc:
     anomaly: AnomalyDetector
     audit: AuditTrail
     storm: AlertStormPolicy
+    closers: list[Callable[[], object]] = field(default_factory=list)  # e.g. a hardware bridge to stop
 
     def xml_signer(self, user: PpUser) -> tuple[ec.EllipticCurvePrivateKey, object]:
         """A PP User's xmlSign key and certificate."""
@@ -65,6 +66,8 @@ class EmbeddedDcc:
 
     def close(self) -> None:
         """Close the audit trail and, when they keep files open, the premises."""
+        for close_extra in reversed(self.closers):
+            close_extra()
         self.audit.close()
         closer = getattr(self.premises, "close", None)
         if closer is not None:

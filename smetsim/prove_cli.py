@@ -38,7 +38,18 @@ def _production_dcc(target: str, state: Path, xsd: Path, framing: str) -> Any:
             return bridged_dcc(state, xsd, serial_premises(url, framing=framing))
         except (OSError, FileNotFoundError) as exc:
             raise click.UsageError(f"--target {target}: {exc}") from None
-    raise click.UsageError(f"--target {target}: the Zigbee bridge is not connected in this build")
+    from hil.zigbee.target import TargetError, open_target
+
+    dcc = embedded_dcc(state / "production", xsd)
+    spec = target[len("hil:zigbee:"):]
+    try:
+        bridge = open_target(spec, dcc.premises)
+    except TargetError as exc:
+        dcc.close()
+        raise click.UsageError(f"--target {target}: {exc}") from None
+    dcc.frontend.target = bridge.bridge
+    dcc.closers.append(bridge.close)
+    return dcc
 
 
 def _progress(bar: Any) -> Any:
@@ -50,7 +61,8 @@ def _progress(bar: Any) -> Any:
 
 @click.command(short_help="Run a Production Proving suite as the PP User in each role.")
 @click.option("--target", default="emulated", show_default=True, metavar="TARGET",
-              help="emulated (the embedded premises); hil:zigbee:PORT and hil:serial:PORT reach physical meters.")
+              help="emulated (the embedded premises); hil:serial:URL (meters behind a serial port, e.g. smetsim "
+                   "hil fake-meter); hil:zigbee:PORT (an EZSP radio; hil:zigbee:fake runs the fake radio in process).")
 @click.option("--suite", "suite_dir", type=click.Path(exists=True, file_okay=False), metavar="DIR",
               help="DUIS request files to send (re-addressed and re-signed); default: the built-in suite.")
 @click.option("--report", "report_path", required=True, type=click.Path(dir_okay=False), metavar="OUT.json",
@@ -85,8 +97,8 @@ def prove(target: str, suite_dir: str | None, report_path: str, xsd_dir: str | N
 
     if target != "emulated" and not target.startswith(HIL_TARGETS):
         raise click.UsageError(f"--target {target}: expected emulated, hil:serial:URL or hil:zigbee:PORT")
-    if target.startswith(HIL_TARGETS) and not state_dir:
-        raise click.UsageError("a hil target needs --state DIR: the PKI with the devices' keys")
+    if target.startswith("hil:serial:") and not state_dir:
+        raise click.UsageError("a hil:serial target needs --state DIR: the PKI with the devices' keys")
     xsd = Path(xsd_dir) if xsd_dir else default_xsd_dir()
     if not (xsd / "DUIS Schema V5.4.xsd").is_file():
         raise click.UsageError(f"no DUIS 5.4 XSD in {xsd} (give --xsd DIR or set SMETSIM_CORPUS)")
@@ -108,7 +120,7 @@ def prove(target: str, suite_dir: str | None, report_path: str, xsd_dir: str | N
         report["summary"]["entry_tests"] = entry
         report["summary"]["audit"] = {"records": len(dcc.audit.records()), "chain_ok": dcc.audit.verify_chain().ok,
                                       "out_of_sequence": len(dcc.audit.out_of_sequence())}
-        dcc.audit.close()
+        dcc.close()
     write_json(report, report_file)
     write_html(report, report_file.with_suffix(".html"))
     click.echo(summary_table(report))

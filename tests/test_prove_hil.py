@@ -1,4 +1,4 @@
-"""``smetsim prove`` against the emulated premises and against the same devices behind the serial bridge."""
+"""``smetsim prove`` against the emulated premises and against the same devices behind the hardware bridges."""
 
 from __future__ import annotations
 
@@ -32,6 +32,15 @@ def test_same_outcomes_through_the_serial_bridge(corpus: Path, tmp_path: Path) -
     finally:
         meter.send_signal(signal.SIGTERM)
         assert meter.wait(timeout=30) == 0
+    outcomes = {r["file"]: (r["outcome"], r["status"]) for r in bridged["requests"]}
+    assert outcomes == {r["file"]: (r["outcome"], r["status"]) for r in emulated["requests"]}
+    assert bridged["summary"]["passed"] > 100 and bridged["summary"]["audit"]["chain_ok"]
+
+
+def test_same_outcomes_through_the_fake_radio_and_real_bellows(corpus: Path, tmp_path: Path) -> None:
+    pytest.importorskip("bellows", reason="bellows is not installed (pip install 'smetsim[hil]')")
+    bridged = _prove(["--target", "hil:zigbee:fake"], corpus, tmp_path / "zigbee.json")
+    emulated = _prove([], corpus, tmp_path / "emulated.json")
     outcomes = {r["file"]: (r["outcome"], r["status"]) for r in bridged["requests"]}
     assert outcomes == {r["file"]: (r["outcome"], r["status"]) for r in emulated["requests"]}
     assert bridged["summary"]["passed"] > 100 and bridged["summary"]["audit"]["chain_ok"]
