@@ -14,7 +14,7 @@ from gbcs.errors import DecodeError, EncodeError
 from gbcs.framing import parse_frame
 from gbcs.message import blank_result, decode_message, encode_message
 
-from . import __version__, hil_cli, prove_cli, scenario_cli, serve_cli
+from . import __version__, hil_cli, mqtt_cli, prove_cli, scenario_cli, serve_cli
 from .inputs import iter_inputs
 from .keys import KeystoreError, load_keystore
 from .keys.keystore import USAGES
@@ -295,6 +295,7 @@ main.add_command(prove_cli.prove)
 main.add_command(serve_cli.serve)
 main.add_command(scenario_cli.scenario)
 main.add_command(hil_cli.hil)
+main.add_command(mqtt_cli.mqtt_serve)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,6 +10,16 @@ import click
 from .prove_cli import default_xsd_dir
 
 
+def mqtt_serve_shard(text: str) -> object:
+    """``K/N`` as a shard, or a usage error."""
+    from proving.mqtt_topics import Shard
+
+    try:
+        return Shard.parse(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--shard") from None
+
+
 @click.command(short_help="Serve the DUIS web services (DCC Boxed compatible) on HTTP.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8079, show_default=True, type=click.IntRange(1, 65535), help="HTTP port.")
@@ -25,8 +35,16 @@ from .prove_cli import default_xsd_dir
                    "missing keys are made and shown once.")
 @click.option("--reports", "reports_dir", type=click.Path(file_okay=False), metavar="DIR",
               help="Where the web UI finds the reports of smetsim prove runs.")
-def serve(host: str, port: int, receive_url: str | None, xsd_dir: str | None, state_dir: str | None,
-          keys_file: str | None, reports_dir: str | None) -> None:
+@click.option("--mqtt", "broker", metavar="URL|embedded[:PORT]",
+              help="Serve through an MQTT broker instead of HTTP (docs/mqtt.md): an external broker URL, or "
+                   "'embedded' to start one in this process. Implied by --shard and --premises.")
+@click.option("--shard", metavar="K/N", help="With MQTT: serve shard K of N of the premises (shared subscriptions).")
+@click.option("--premises", "premises_count", type=click.IntRange(1, 1 << 24), metavar="N",
+              help="With MQTT: N premises (ESME, GSME, CHF, GPF each), built lazily on their first message.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, receive_url: str | None, xsd_dir: str | None,
+          state_dir: str | None, keys_file: str | None, reports_dir: str | None, broker: str | None,
+          shard: str | None, premises_count: int | None) -> None:
     """Serve the DUIS web services (as DCC Boxed does) and the Self Service Interface web UI.
 
     Requests are DUIS 5.4 XML signed with a User's xmlSign key; the Production Proving
@@ -39,10 +57,21 @@ def serve(host: str, port: int, receive_url: str | None, xsd_dir: str | None, st
     operator ("DCC"). The web UI is at /ui (log in with the key); it shows a User only its
     own requests and devices.
 
+    With --mqtt, --shard or --premises it is an MQTT worker instead: workers on one broker
+    split the premises between them through shared subscriptions.
+
     \b
-    Example:
+    Examples:
       smetsim serve --state state --receive-url http://127.0.0.1:9000/receive
+      smetsim serve --mqtt mqtt://127.0.0.1:1883 --shard 1/2 --premises 1000 --state st
     """
+    if broker or shard or premises_count:
+        from .mqtt_cli import mqtt_serve
+
+        ctx.invoke(mqtt_serve, broker=broker or "embedded", shard=mqtt_serve_shard(shard or "1/1"),
+                   count=premises_count or 100, state_dir=state_dir, xsd_dir=xsd_dir, client_id=None,
+                   share_group=None, no_share=False, production=True)
+        return
     from aiohttp import web
 
     from proving.embedded import embedded_dcc

@@ -1,0 +1,249 @@
+"""Many small premises behind one delivery interface, built lazily and sharing one test PKI.
+
+Premises ``i`` (0 <= i < count) holds one device per *slot* (by default the ESME, GSME, CHF
+and GPF of :data:`~proving.premises.DEFAULT_DEVICES`), with EUIs ``00DB1235 iiiiii ss``
+(:func:`fleet_eui`).  Issuing keys per device would cost seconds per premises, so every
+device of a slot uses the keys (and certificates) of that slot's template device in the
+PKI; the DCC side reaches them through an aliasing :class:`~gbcs.crypto.KeystoreView`.
+A premises is an :class:`~proving.premises.EmulatedPremises` with its own virtual clock,
+created on its first message.  :func:`fleet_dcc` puts the DCC front end in front of it,
+as :func:`~proving.embedded.embedded_dcc` does for the single premises.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from emulator.clock import VirtualClock
+from emulator.identity import DeviceKeys
+from emulator.kinds import create_device
+from emulator.profiles import load_profile
+from emulator.trust import TrustAnchors
+from gbcs.crypto import KeystoreView, secure_message
+from gbcs.errors import DecodeError
+from gbcs.framing import parse_frame
+from smetsim.keys import Keystore
+
+from . import duis
+from .alert_storm import AlertStormPolicy, StormConfig
+from .anomaly import AnomalyDetector
+from .audit import AuditTrail
+from .catalogue import UserRole
+from .embedded import DEFAULT_THRESHOLDS, PP_SIGNIFIERS, RDP_SIGNIFIERS, storm_adapter
+from .entry_tests import EntryTestRegister
+from .eui import eui_str
+from .frontend import DccFrontEnd, Users
+from .gateway import DccGateway
+from .identities import ACB, ELECTRICITY_ANCHORS, GAS_ANCHORS, PP_USERS, PpUser, make_pki
+from .parties import ProvingParties, ProvingParty
+from .pp_ids import DEFAULT_PP_RANGE
+from .premises import DEFAULT_DEVICES, Delivery, EmulatedPremises, PremisesDevice
+from .section_p import SectionP
+
+FLEET_PREFIX = bytes.fromhex("00DB1235")
+MAX_PREMISES = 1 << 24
+SMALL_PREMISES: tuple[tuple[str, str, str, str], ...] = DEFAULT_DEVICES[:4]  # ESME, GSME, CHF, GPF
+PKI_MARKER = "fleet-pki.json"
+
+
+def fleet_eui(premises: int, slot: int) -> bytes:
+    """The EUI of device ``slot`` of premises ``premises``."""
+    if not 0 <= premises < MAX_PREMISES or not 0 <= slot < 256:
+        raise ValueError(f"premises {premises} slot {slot} out of range")
+    return FLEET_PREFIX + premises.to_bytes(3, "big") + bytes((slot,))
+
+
+def locate(eui: bytes) -> tuple[int, int] | None:
+    """(premises, slot) of a fleet EUI, or None for any other EUI."""
+    eui = bytes(eui)
+    if len(eui) != 8 or eui[:4] != FLEET_PREFIX:
+        return None
+    return int.from_bytes(eui[4:7], "big"), eui[7]
+
+
+def ensure_pki(directory: str | Path, templates: tuple[bytes, ...]) -> Keystore:
+    """Load the fleet's PKI from ``directory``, creating it once (workers sharing a directory wait on a lock)."""
+    root = Path(directory)
+    root.mkdir(parents=True, exist_ok=True)
+    wanted = sorted(eui.hex() for eui in templates)
+    with open(root / ".fleet-pki.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        marker = root / PKI_MARKER
+        if not marker.exists() or json.loads(marker.read_text()).get("templates") != wanted:
+            make_pki(root, templates)
+            marker.write_text(json.dumps({"templates": wanted}))
+        return Keystore.load(root)
+
+
+class Fleet:
+    """``count`` lazily built premises (see the module text); a :class:`~proving.premises.DeliveryTarget`."""
+
+    def __init__(self, pki_dir: str | Path, count: int, *, devices: tuple[tuple[str, str, str, str], ...] =
+                 SMALL_PREMISES, start: datetime | None = None, seed: int = 0) -> None:
+        if not 0 < count <= MAX_PREMISES:
+            raise ValueError(f"premises count {count}: expected 1..{MAX_PREMISES}")
+        self.count = count
+        self.slots = devices
+        self.templates = tuple(bytes.fromhex(eui) for eui, *_ in devices)
+        self.pki_dir = Path(pki_dir)
+        self.keystore = ensure_pki(pki_dir, self.templates)
+        self.clock = VirtualClock((start or datetime.now(UTC)).timestamp(), realtime=True, seed=seed)  # the DCC's time
+        self.seed = seed
+        self._keys = [DeviceKeys.load(pki_dir, eui) for eui in self.templates]
+        self._profiles = [load_profile(profile) for _, profile, _, _ in devices]
+        self._anchors = {"electricity": TrustAnchors.from_keystore(self.keystore, ELECTRICITY_ANCHORS),
+                         "gas": TrustAnchors.from_keystore(self.keystore, GAS_ANCHORS)}
+        self._premises: dict[int, EmulatedPremises] = {}
+        self._view: KeystoreView | None = None
+
+    # ------------------------------------------------------------------ premises
+
+    def slot_of(self, eui: bytes) -> tuple[int, int] | None:
+        """(premises, slot) when ``eui`` is a device of this fleet."""
+        where = locate(eui)
+        if where is None or where[0] >= self.count or where[1] >= len(self.slots):
+            return None
+        return where
+
+    def built(self, premises: int) -> bool:
+        return premises in self._premises
+
+    def premises(self, index: int) -> EmulatedPremises:
+        """Premises ``index``, commissioned on first use."""
+        existing = self._premises.get(index)
+        if existing is not None:
+            return existing
+        if not 0 <= index < self.count:
+            raise KeyError(f"no premises {index} (the fleet has {self.count})")
+        site = EmulatedPremises.__new__(EmulatedPremises)  # its keys come from the shared PKI, not make_pki
+        site.pki_dir = self.pki_dir
+        site.keystore = self.keystore
+        site.clock = VirtualClock(self.clock.now(), seed=self.seed + index)
+        site.devices = {}
+        for slot, (_, _, device_type, fuel) in enumerate(self.slots):
+            eui = fleet_eui(index, slot)
+            device = create_device(self._profiles[slot], eui, site.clock, self._anchors[fuel], self._keys[slot])
+            site.devices[eui] = PremisesDevice(device, device_type, fuel)
+        for eui, entry in site.devices.items():  # every device is on the HAN with the others
+            for peer_eui, peer in site.devices.items():
+                if peer_eui != eui:
+                    keys = peer.device.security.keys
+                    entry.device.join(peer_eui, peer.device.profile.kind, keys.ka.public_key(), keys.ds.public_key())
+        self._premises[index] = site
+        return site
+
+    # ------------------------------------------------------------------ DeliveryTarget
+
+    def device_type(self, eui: bytes) -> str | None:
+        where = self.slot_of(eui)
+        return self.slots[where[1]][2] if where is not None else None
+
+    def supports(self, eui: bytes, message_code: int, payload_type: str) -> bool:
+        where = self.slot_of(eui)
+        return where is not None and self.premises(where[0]).supports(eui, message_code, payload_type)
+
+    def deliver(self, command: bytes) -> Delivery:
+        try:
+            recipient = parse_frame(command).recipient
+        except DecodeError:
+            return Delivery(None, reachable=True)  # a device would drop it; nobody answers
+        where = self.slot_of(recipient)
+        if where is None:
+            return Delivery(None, reachable=False)
+        return self.premises(where[0]).deliver(command)
+
+    # ------------------------------------------------------------------ keys
+
+    def template(self, eui: bytes) -> bytes:
+        """The PKI EUI holding ``eui``'s keys (itself for anything not in the fleet)."""
+        where = locate(eui)
+        if where is None or where[1] >= len(self.templates):
+            return bytes(eui)
+        return self.templates[where[1]]
+
+    def view(self) -> KeystoreView:
+        """The key store's view with fleet EUIs resolved to their slot's template keys."""
+        if self._view is None:
+            base = self.keystore.view()
+
+            def alias(lookup: Callable[[bytes], object]) -> Callable[[bytes], object]:
+                return lambda eui: lookup(self.template(eui))
+
+            self._view = replace(base, ds_public=alias(base.ds_public), ka_public=alias(base.ka_public),
+                                 is_device=alias(base.is_device))
+        return self._view
+
+    def certificate_der(self, eui: bytes, usage: str) -> bytes | None:
+        """SMKI look-up: the DER of the certificate a fleet device uses (its template's)."""
+        certificate = self.keystore.certificate(self.template(eui), usage)
+        return certificate.public_bytes(serialization.Encoding.DER) if certificate is not None else None
+
+    def command(self, eui: bytes, message_code: int, content: bytes, counter: int, *,
+                originator: bytes = PP_USERS[0].eui) -> bytes:
+        """A non-critical command for a fleet device as the DCC delivers it (null signature, ACB MAC)."""
+        return secure_message(cra=1, counter=counter, originator=originator, recipient=eui,
+                              other_information=message_code.to_bytes(2, "big"), content=content,
+                              keystore_view=self.view(), acb_eui=ACB, signature_form="null", mac_header=True)
+
+
+@dataclass
+class FleetDcc:
+    """The DCC front end in front of a fleet (the parts :class:`~proving.embedded.EmbeddedDcc` has)."""
+
+    state_dir: Path
+    premises: Fleet
+    frontend: DccFrontEnd
+    keystore: Keystore
+    entry_tests: EntryTestRegister
+    anomaly: AnomalyDetector
+    audit: AuditTrail
+    storm: AlertStormPolicy
+
+    def xml_signer(self, user: PpUser) -> tuple[ec.EllipticCurvePrivateKey, object]:
+        """A PP User's xmlSign key and certificate."""
+        stem = self.state_dir / f"{user.eui.hex()}-xml-ds"
+        return duis.load_private_key(stem.with_suffix(".key")), duis.load_certificate(stem.with_suffix(".pem"))
+
+    def approve_default_thresholds(self) -> None:
+        """Set and approve the default G6 profile for every PP User."""
+        for user in PP_USERS:
+            self.anomaly.set_profile(eui_str(user.eui), DEFAULT_THRESHOLDS)
+            self.frontend.approve_thresholds(eui_str(user.eui))
+
+
+def fleet_dcc(state_dir: str | Path, xsd_dir: str | Path, premises: int, *, audit_name: str = "audit.sqlite",
+              start: datetime | None = None, seed: int = 0, storm: StormConfig | None = None,
+              production: bool = False) -> FleetDcc:
+    """A fleet of ``premises`` premises and the DCC front end (``production``: Section P and G6 apply)."""
+    state = Path(state_dir)
+    fleet = Fleet(state, premises, start=start, seed=seed)
+    keystore = fleet.keystore
+    certs = duis.CertStore.from_directory(state, "*-xml-ds.pem")
+    users = Users({u.eui: u.role for u in PP_USERS}, certs)
+    parties = ProvingParties(DEFAULT_PP_RANGE,
+                             [ProvingParty(UserRole(u.role), eui_str(u.eui), PP_SIGNIFIERS[u.role]) for u in PP_USERS],
+                             RDP_SIGNIFIERS)
+    entry_tests = EntryTestRegister()
+    section_p = SectionP(parties, entry_tests, dcc_ids=[eui_str(ACB)],
+                         device_ids=[eui_str(fleet_eui(0, 0)), eui_str(fleet_eui(premises - 1, 255))])
+    clock = fleet.clock
+    anomaly = AnomalyDetector(clock.now)
+    signer_stem = state / f"{ACB.hex()}-xml-ds"
+    signer = (duis.load_private_key(signer_stem.with_suffix(".key")),
+              duis.load_certificate(signer_stem.with_suffix(".pem")))
+    audit = AuditTrail(state / audit_name, clock=clock.now)
+    policy = AlertStormPolicy(storm or StormConfig(), clock=clock.now)
+    frontend = DccFrontEnd(schema=duis.load_schema(xsd_dir), users=users, signer=signer,
+                           gateway=DccGateway(fleet.view(), ACB), target=fleet,
+                           section_p=section_p if production else None, anomaly=anomaly if production else None,
+                           throttle=storm_adapter(policy), audit=audit.append_many,
+                           now=lambda: datetime.fromtimestamp(clock.now(), UTC), certificates=fleet.certificate_der)
+    return FleetDcc(state, fleet, frontend, keystore, entry_tests, anomaly, audit, policy)
