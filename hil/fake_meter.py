@@ -24,20 +24,13 @@ import threading
 import time
 import tty
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from emulator.clock import VirtualClock
-from emulator.identity import DeviceKeys
-from emulator.kinds import create_device
-from emulator.profiles import load_profile
-from emulator.trust import TrustAnchors
 from gbcs.errors import DecodeError
 from gbcs.framing import parse_frame
-from proving.identities import ELECTRICITY_ANCHORS, GAS_ANCHORS
-from proving.premises import DEFAULT_DEVICES, EmulatedPremises, PremisesDevice
-from smetsim.keys import Keystore
+from proving.premises import DEFAULT_DEVICES, EmulatedPremises
 from smetsim.keys.pki import CA_DIR, issue_device
 
 from .serial_framing import Codec, codec
@@ -54,26 +47,10 @@ class SharedPkiPremises(EmulatedPremises):
 
     def __init__(self, pki_dir: str | Path, *, start: datetime | None = None, seed: int = 0,
                  devices: tuple[tuple[str, str, str, str], ...] = DEFAULT_DEVICES) -> None:
-        euis = tuple(bytes.fromhex(eui) for eui, *_ in devices)
-        for eui in euis:
-            if not (Path(pki_dir) / f"{eui.hex()}-ds.key").is_file():
-                issue_device(pki_dir, eui)
-        self.pki_dir = Path(pki_dir)
-        self.keystore = Keystore.load(pki_dir)
-        self.clock = VirtualClock((start or datetime.now(UTC)).timestamp(), seed=seed)
-        anchors = {"electricity": TrustAnchors.from_keystore(self.keystore, ELECTRICITY_ANCHORS),
-                   "gas": TrustAnchors.from_keystore(self.keystore, GAS_ANCHORS)}
-        self.devices: dict[bytes, PremisesDevice] = {}
-        for (_, profile, device_type, fuel), eui in zip(devices, euis, strict=True):
-            device = create_device(load_profile(profile), eui, self.clock, anchors[fuel],
-                                   DeviceKeys.load(pki_dir, eui))
-            self.devices[eui] = PremisesDevice(device, device_type, fuel)
-        for eui, entry in self.devices.items():  # every device is on the HAN with the others
-            for peer_eui, peer in self.devices.items():
-                if peer_eui != eui:
-                    keys = peer.device.security.keys
-                    entry.device.join(peer_eui, peer.device.profile.kind, keys.ka.public_key(),
-                                      keys.ds.public_key())
+        for eui_text, *_ in devices:
+            if not (Path(pki_dir) / f"{eui_text.lower()}-ds.key").is_file():
+                issue_device(pki_dir, bytes.fromhex(eui_text))
+        super().__init__(pki_dir, start=start, seed=seed, devices=devices, reuse_pki=True)
 
 
 def premises_over(pki_dir: str | Path, *, start: datetime | None = None, seed: int = 0,
