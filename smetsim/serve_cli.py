@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -18,6 +21,37 @@ def mqtt_serve_shard(text: str) -> object:
         return Shard.parse(text)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--shard") from None
+
+
+CONFIG_TABLES = ("alert_storm",)
+
+
+def storm_config(config_file: str | None, alert_storm: str | None) -> Any:
+    """The alert-storm throttle of ``--config FILE`` ([alert_storm] table), then ``--alert-storm THRESHOLD/WINDOW``."""
+    from proving.alert_storm import StormConfig, StormConfigError
+
+    config = StormConfig()
+    if config_file:
+        try:
+            document = tomllib.loads(Path(config_file).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise click.BadParameter(f"{config_file}: {exc}", param_hint="--config") from None
+        unknown = sorted(set(document) - set(CONFIG_TABLES))
+        if unknown:
+            raise click.BadParameter(f"{config_file}: unknown table(s) {', '.join(unknown)}; known: "
+                                     f"{', '.join(CONFIG_TABLES)}", param_hint="--config")
+        try:
+            config = StormConfig.from_mapping(document.get("alert_storm", {}))
+        except StormConfigError as exc:
+            raise click.BadParameter(f"{config_file}: {exc}", param_hint="--config") from None
+    if alert_storm:
+        threshold, _, window = alert_storm.partition("/")
+        try:
+            config = dataclasses.replace(config, threshold=int(threshold), window=float(window))
+        except (ValueError, StormConfigError) as exc:
+            raise click.BadParameter(f"{alert_storm!r}: expected THRESHOLD/WINDOW, e.g. 10/3600 ({exc})",
+                                     param_hint="--alert-storm") from None
+    return config
 
 
 @click.command(short_help="Serve the DUIS web services (DCC Boxed compatible) on HTTP.")
@@ -35,6 +69,12 @@ def mqtt_serve_shard(text: str) -> object:
                    "missing keys are made and shown once.")
 @click.option("--reports", "reports_dir", type=click.Path(file_okay=False), metavar="DIR",
               help="Where the web UI finds the reports of smetsim prove runs.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, exists=True), metavar="FILE",
+              help="A TOML configuration file; its [alert_storm] table sets the SECMP0062 alert-storm throttle "
+                   "(window, threshold, key, release, quiet_period, exclusions, sequence_id).")
+@click.option("--alert-storm", metavar="THRESHOLD/WINDOW",
+              help="Deliver at most THRESHOLD alerts per key (device and alert code by default) in any WINDOW "
+                   "seconds (virtual time); overrides the [alert_storm] table of --config  [default: 10/3600].")
 @click.option("--mqtt", "broker", metavar="URL|embedded[:PORT]",
               help="Serve through an MQTT broker instead of HTTP (docs/mqtt.md): an external broker URL, or "
                    "'embedded' to start one in this process. Implied by --shard and --premises.")
@@ -44,7 +84,7 @@ def mqtt_serve_shard(text: str) -> object:
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, receive_url: str | None, xsd_dir: str | None,
           state_dir: str | None, keys_file: str | None, reports_dir: str | None, broker: str | None,
-          shard: str | None, premises_count: int | None) -> None:
+          shard: str | None, premises_count: int | None, config_file: str | None, alert_storm: str | None) -> None:
     """Serve the DUIS web services (as DCC Boxed does) and the Self Service Interface web UI.
 
     Requests are DUIS 5.4 XML signed with a User's xmlSign key; the Production Proving
@@ -55,7 +95,9 @@ def serve(ctx: click.Context, host: str, port: int, receive_url: str | None, xsd
 
     Every call needs an API key (header X-API-Key): one per User ID and one for the DCC
     operator ("DCC"). The web UI is at /ui (log in with the key); it shows a User only its
-    own requests and devices.
+    own requests and devices. Alerts pass SECMP0062 alert-storm throttling, set with --config
+    FILE ([alert_storm] table) or --alert-storm THRESHOLD/WINDOW. Without --state the DCC
+    operator also gets lab stimuli in the UI: make a device raise alerts, move the virtual clock.
 
     With --mqtt, --shard or --premises it is an MQTT worker instead: workers on one broker
     split the premises between them through shared subscriptions.
@@ -63,9 +105,13 @@ def serve(ctx: click.Context, host: str, port: int, receive_url: str | None, xsd
     \b
     Examples:
       smetsim serve --state state --receive-url http://127.0.0.1:9000/receive
+      smetsim serve --alert-storm 1/60 --api-keys keys.json
       smetsim serve --mqtt mqtt://127.0.0.1:1883 --shard 1/2 --premises 1000 --state st
     """
+    storm = storm_config(config_file, alert_storm)
     if broker or shard or premises_count:
+        if config_file or alert_storm:
+            raise click.UsageError("--config and --alert-storm apply to the HTTP server, not to an MQTT worker")
         from .mqtt_cli import mqtt_serve
 
         ctx.invoke(mqtt_serve, broker=broker or "embedded", shard=mqtt_serve_shard(shard or "1/1"),
@@ -90,10 +136,12 @@ def serve(ctx: click.Context, host: str, port: int, receive_url: str | None, xsd
     with tempfile.TemporaryDirectory(prefix="smetsim-serve-") as scratch:
         state = Path(state_dir) if state_dir else Path(scratch)
         if state_dir:  # a restart resumes the devices exactly (journal) and carries on the audit chain
-            dcc = persistent_dcc(state / "production", xsd)
+            dcc = persistent_dcc(state / "production", xsd, storm=storm)
         else:
-            dcc = embedded_dcc(state / "production", xsd)
+            dcc = embedded_dcc(state / "production", xsd, storm=storm)
         dcc.approve_default_thresholds()
+        click.echo(f"alert-storm throttling: at most {storm.threshold} alert(s) per {storm.key.replace('_', ' and ')} "
+                   f"in {storm.window:g} s ({storm.release} release)", err=True)
         entry = run_entry_tests(dcc, builtin_items(xsd), state / "test-environment", xsd)
         for role, result in entry.items():
             click.echo(f"entry test {role}: {result['outcome']} ({result['srv']})", err=True)

@@ -314,3 +314,79 @@ def test_the_send_form_signs_as_the_pp_identity_and_feeds_the_outbox(dcc: Embedd
         assert (await _get(session, site, sent["url"]))[0] == 200
 
     run(dcc, scenario)
+
+
+def test_lab_stimuli_are_the_operators_and_raise_alerts_and_move_the_clock(dcc: EmbeddedDcc) -> None:
+    esme = dcc.premises.devices[ESME].device
+
+    async def scenario(site: Site) -> None:
+        owner, operator = await site.login(IS), await site.login(OPERATOR)
+        device = f"/ui/devices/{eui_str(ESME)}"
+        csrf = await site.csrf(owner, device)
+        assert "Raise alerts" not in (await _get(owner, site, device))[1]
+        assert (await _post(owner, site, f"{device}/alerts", {"csrf": csrf, "code": "8F3D", "count": "2"}))[0] == 403
+        assert (await _post(owner, site, "/ui/clock", {"csrf": csrf, "seconds": "61"}))[0] == 403
+        ops = await site.csrf(operator, device)
+        status, page = await _post(operator, site, f"{device}/alerts", {"csrf": ops, "code": "XYZ", "count": "0"})
+        assert status == 400 and 'id="code-error"' in page and 'id="count-error"' in page
+        assert not esme.outbox
+        assert (await _post(operator, site, f"{device}/alerts", {"csrf": ops, "code": "8F3D", "count": "2"}))[0] == 303
+        assert "raised alert 8F3D 2 time(s)" in (await _get(operator, site, device))[1]
+        assert len(esme.outbox) == 2
+        await site.api(IS, 60)  # the queued alerts go out with the next exchange: one delivered, one suppressed
+        assert "throttling: 1 suppressed" in (await _get(owner, site, "/ui/alerts"))[1]
+        before = dcc.premises.clock.now()
+        status, page = await _post(operator, site, "/ui/clock", {"csrf": ops, "seconds": "-5"})
+        assert status == 400 and 'id="seconds-error"' in page
+        assert (await _post(operator, site, "/ui/clock", {"csrf": ops, "seconds": "61"}))[0] == 303
+        assert dcc.premises.clock.now() == before + 61
+        assert (await _post(operator, site, f"{device}/alerts", {"csrf": ops, "code": "8F3D", "count": "1"}))[0] == 303
+        await site.api(IS, 61)
+        assert "1 suppressed" in (await _get(owner, site, "/ui/alerts"))[1]
+
+    run(dcc, scenario)
+
+
+def test_lab_stimuli_are_refused_on_journaled_premises(dcc: EmbeddedDcc, monkeypatch: pytest.MonkeyPatch) -> None:
+    from proving.webui.actions import raise_alerts, stimuli_refusal
+
+    monkeypatch.setattr(dcc.premises, "journal", object(), raising=False)  # as PersistentPremises (serve --state)
+    assert "journal" in (stimuli_refusal(dcc) or "")
+    with pytest.raises(ValueError, match="journal"):
+        raise_alerts(dcc, ESME, 0x8F3D, 1)
+
+    async def scenario(site: Site) -> None:
+        operator = await site.login(OPERATOR)
+        device = f"/ui/devices/{eui_str(ESME)}"
+        page = (await _get(operator, site, device))[1]
+        assert "Raise alerts" not in page and "Lab stimuli are off" in page
+        ops = await site.csrf(operator, device)
+        status, page = await _post(operator, site, f"{device}/alerts", {"csrf": ops, "code": "8F3D", "count": "1"})
+        assert status == 409 and 'id="stimuli-error"' in page
+        assert (await _post(operator, site, "/ui/clock", {"csrf": ops, "seconds": "60"}))[0] == 409
+        assert not dcc.premises.devices[ESME].device.outbox
+
+    run(dcc, scenario)
+
+
+def test_serve_reads_the_alert_storm_throttle_from_its_options(tmp_path: Path) -> None:
+    import click
+
+    from smetsim.serve_cli import storm_config
+
+    assert storm_config(None, None) == StormConfig()
+    config = tmp_path / "lab.toml"
+    config.write_text('[alert_storm]\nwindow = 120\nthreshold = 3\nkey = "device"\nexclusions = ["8F75", "8F3D"]\n')
+    loaded = storm_config(str(config), None)
+    assert (loaded.window, loaded.threshold, loaded.key, loaded.exclusions) == (120, 3, "device", {0x8F75, 0x8F3D})
+    both = storm_config(str(config), "1/60")
+    assert (both.window, both.threshold, both.key) == (60, 1, "device")
+    for bad in ("1", "0/60", "x/60", "1/-5"):
+        with pytest.raises(click.BadParameter, match="THRESHOLD/WINDOW"):
+            storm_config(None, bad)
+    config.write_text("[alert_storm]\nwindow = 60\nthresold = 2\n")
+    with pytest.raises(click.BadParameter, match="thresold"):
+        storm_config(str(config), None)
+    config.write_text("[alert_strom]\nwindow = 60\n")
+    with pytest.raises(click.BadParameter, match="unknown table"):
+        storm_config(str(config), None)

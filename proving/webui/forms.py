@@ -182,3 +182,37 @@ def quarantine_ref(form: Mapping[str, object]) -> tuple[int | None, Errors]:
     if not value.isdigit():
         return None, {"ref": "A QuarantineEventRef is a whole number."}
     return int(value), {}
+
+
+MAX_STIMULUS_ALERTS = 1000
+MAX_CLOCK_ADVANCE = 366 * 86400
+
+
+def alert_stimulus(form: Mapping[str, object]) -> tuple[tuple[int, int] | None, Errors]:
+    """Alert code (4 hex digits, e.g. 8F3D) and how many times to raise it (1 to 1000)."""
+    errors: Errors = {}
+    code_text = text(form, "code", 8).upper().removeprefix("0X")
+    code = 0
+    if len(code_text) != 4 or any(c not in "0123456789ABCDEF" for c in code_text):
+        errors["code"] = "Enter a device alert code as four hexadecimal digits, e.g. 8F3D."
+    else:
+        code = int(code_text, 16)
+    try:
+        count = int(text(form, "count", 10))
+        if not 1 <= count <= MAX_STIMULUS_ALERTS:
+            raise ValueError
+    except ValueError:
+        count = 0
+        errors["count"] = f"Enter a whole number from 1 to {MAX_STIMULUS_ALERTS}."
+    return (None, errors) if errors else ((code, count), {})
+
+
+def clock_advance(form: Mapping[str, object]) -> tuple[float | None, Errors]:
+    """Seconds to move the premises' virtual clock forward (more than 0, at most a year)."""
+    try:
+        seconds = float(text(form, "seconds", 20))
+        if not 0 < seconds <= MAX_CLOCK_ADVANCE:
+            raise ValueError
+    except ValueError:
+        return None, {"seconds": f"Enter a number of seconds above 0 and at most {MAX_CLOCK_ADVANCE}."}
+    return seconds, {}

@@ -1,4 +1,8 @@
-"""Premises and device inventory (SMI status) and each device's logs."""
+"""Premises and device inventory (SMI status), each device's logs, and the operator's lab stimuli.
+
+The DCC operator may make a device raise alerts (e.g. an alert storm, to watch SECMP0062
+throttling) and move the premises' virtual clock forward; see docs/webui.md.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,12 @@ from gbcs.codes import describe_alert_code
 from proving.eui import eui_str
 from proving.premises import PremisesDevice
 
+from ..actions import advance_clock, raise_alerts, stimuli_refusal
+from ..auth import Account
+from ..forms import alert_stimulus, clock_advance
 from ..render import page, when
 from ..state import SMI_STATUSES, WebUi
-from .common import account_of, device_entry, ui_of
+from .common import account_of, device_entry, flash, redirect, ui_of
 
 RECENT = 50
 
@@ -20,6 +27,8 @@ RECENT = 50
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/", inventory)
     app.router.add_get("/devices/{eui}", device)
+    app.router.add_post("/devices/{eui}/alerts", device_alerts)
+    app.router.add_post("/clock", clock)
 
 
 def _summary(ui: WebUi, eui: str, entry: PremisesDevice) -> dict[str, Any]:
@@ -28,7 +37,14 @@ def _summary(ui: WebUi, eui: str, entry: PremisesDevice) -> dict[str, Any]:
             "events": len(entry.device.event_log)}
 
 
-async def inventory(request: web.Request) -> web.StreamResponse:
+def require_operator(account: Account) -> None:
+    """Lab stimuli are the DCC operator's alone."""
+    if not account.is_operator:
+        raise web.HTTPForbidden(text="Only the DCC operator applies lab stimuli.")
+
+
+async def inventory(request: web.Request, *, status: int = 200, errors: dict[str, str] | None = None,
+                    values: dict[str, str] | None = None) -> web.StreamResponse:
     ui, account = ui_of(request), account_of(request)
     euis = ui.access.devices(account)
 
@@ -38,8 +54,9 @@ async def inventory(request: web.Request) -> web.StreamResponse:
                 ui.dcc.premises.clock.now())
 
     devices, now = await ui.worker.run(snapshot)
-    return page(request, "inventory.html", title="Inventory", devices=devices, statuses=SMI_STATUSES,
-                clock=when(now))
+    return page(request, "inventory.html", status=status, title="Inventory", devices=devices,
+                statuses=SMI_STATUSES, clock=when(now), stimuli=stimuli_refusal(ui.dcc), errors=errors or {},
+                values=values or {"seconds": "60"})
 
 
 def _log(entries: list[Any]) -> list[dict[str, str]]:
@@ -47,7 +64,8 @@ def _log(entries: list[Any]) -> list[dict[str, str]]:
              "meaning": (describe_alert_code(e.code) or "") if e.code else "", "detail": e.detail} for e in entries]
 
 
-async def device(request: web.Request) -> web.StreamResponse:
+async def device(request: web.Request, *, status: int = 200, errors: dict[str, str] | None = None,
+                 values: dict[str, str] | None = None) -> web.StreamResponse:
     ui, account = ui_of(request), account_of(request)
     eui, entry = device_entry(ui, account, request.match_info["eui"])
 
@@ -63,4 +81,49 @@ async def device(request: web.Request) -> web.StreamResponse:
 
     data = await ui.worker.run(snapshot)
     records = ui.access.visible(account, ui.dcc.audit.by_device(eui))[-RECENT:]
-    return page(request, "device.html", title=f"Device {eui}", records=records, **data)
+    return page(request, "device.html", status=status, title=f"Device {eui}", records=records,
+                stimuli=stimuli_refusal(ui.dcc), errors=errors or {}, values=values or {"code": "8F3D", "count": "3"},
+                **data)
+
+
+def _form_values(form: Any) -> dict[str, str]:
+    return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
+
+
+async def device_alerts(request: web.Request) -> web.StreamResponse:
+    """The operator makes a device raise an alert code a number of times (a lab stimulus)."""
+    ui, account = ui_of(request), account_of(request)
+    require_operator(account)
+    eui, _ = device_entry(ui, account, request.match_info["eui"])
+    form = await request.post()
+    parsed, errors = alert_stimulus(form)
+    refusal = stimuli_refusal(ui.dcc)
+    if refusal:
+        errors = {**errors, "stimuli": refusal}
+    if parsed is None or errors:
+        return await device(request, status=409 if refusal else 400, errors=errors, values=_form_values(form))
+    code, count = parsed
+    sent = await ui.worker.run(lambda: raise_alerts(ui.dcc, bytes.fromhex(eui.replace("-", "")), code, count))
+    if sent:
+        flash(request, f"{eui} raised alert {code:04X} {sent} time(s); the alerts go out with the next exchange "
+                       "with the premises, through alert-storm throttling, to that request's originator.")
+    else:
+        flash(request, f"{eui} logged event {code:04X} {count} time(s) but sent no alert: its firmware profile "
+                       "does not send that alert code.", "error")
+    redirect(f"/devices/{eui}")
+
+
+async def clock(request: web.Request) -> web.StreamResponse:
+    """The operator moves the premises' virtual clock forward (a lab stimulus)."""
+    ui, account = ui_of(request), account_of(request)
+    require_operator(account)
+    form = await request.post()
+    seconds, errors = clock_advance(form)
+    refusal = stimuli_refusal(ui.dcc)
+    if refusal:
+        errors = {**errors, "stimuli": refusal}
+    if seconds is None or errors:
+        return await inventory(request, status=409 if refusal else 400, errors=errors, values=_form_values(form))
+    now = await ui.worker.run(lambda: advance_clock(ui.dcc, seconds))
+    flash(request, f"Virtual clock moved forward {seconds:g} s to {when(now)} UTC.")
+    redirect("/")
