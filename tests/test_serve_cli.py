@@ -33,6 +33,16 @@ def _wait_for(process: subprocess.Popen, text: str, timeout: float = 90) -> str:
     raise AssertionError(f"{text!r} not printed; stderr so far:\n{seen}")
 
 
+def _wait_listening(port: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"nothing listens on port {port}")
+
+
 def test_http_services_need_an_api_key_and_the_ui_asks_to_log_in(corpus: Path, tmp_path: Path) -> None:
     port = _free_port()
     process = subprocess.Popen([sys.executable, "-m", "smetsim.cli", "serve", "--port", str(port), "--state",
@@ -41,6 +51,7 @@ def test_http_services_need_an_api_key_and_the_ui_asks_to_log_in(corpus: Path, t
     try:
         started = _wait_for(process, "web UI on")
         assert "API key for DCC (shown once)" in started
+        _wait_listening(port)
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/serviceS", data=b"<x/>"))
         assert refused.value.code == 401
