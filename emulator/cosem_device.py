@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from . import cosem_methods, cosem_time
 from .alerts import FUTURE_DATED_DLMS, instruction_reference
 from .cosem_classes import Node, node
-from .cosem_model import CosemObject, ObjectModel
+from .cosem_model import CosemObject, ObjectModel, state_template
 from .cosem_time import to_gbcs_seconds
 from .device import Device
 from .future import PendingInstruction
@@ -42,10 +42,9 @@ class CosemDevice(Device):
 
     @property
     def model(self) -> ObjectModel:
-        """The object model, built from the profile's initial state on first use."""
+        """The object model: the profile's initial objects (shared until touched, see :mod:`emulator.cosem_model`)."""
         if self._model is None:
-            self._model = ObjectModel(self.profile.auto_objects)
-            self._model.load_state(self.profile.state)
+            self._model = ObjectModel(self.profile.auto_objects, state_template(self.profile.state))
         return self._model
 
     # ------------------------------------------------------------------ hooks of the DLMS server

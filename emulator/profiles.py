@@ -125,10 +125,12 @@ def profile_table(path: Path | None, name: str, kind: type = dict) -> Any:
     return value
 
 
-def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+def _read(path: Path, seen: tuple[Path, ...] = (), stamps: list[tuple[Path, int, int]] | None = None) -> dict[str, Any]:
     if path in seen:
         raise ProfileError(f"{path}: extends itself (via {' -> '.join(p.name for p in seen)})")
     try:
+        if stamps is not None:
+            stamps.append(_stamp(path))
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ProfileError(f"{path}: cannot read ({exc.strerror})") from None
@@ -139,7 +141,13 @@ def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         return data
     if not isinstance(parent, str):
         raise ProfileError(f"{path}: extends: expected a profile name")
-    return _merge(_read(path.parent / f"{parent}.toml", (*seen, path)), data)
+    return _merge(_read(path.parent / f"{parent}.toml", (*seen, path), stamps), data)
+
+
+def _stamp(path: Path) -> tuple[Path, int, int]:
+    """What tells a changed file: (path, modification time, size)."""
+    status = path.stat()
+    return path, status.st_mtime_ns, status.st_size
 
 
 class _Reader:
@@ -279,13 +287,30 @@ def parse_profile(data: dict[str, Any], path: Path) -> Profile:
     )
 
 
+_loaded: dict[Path, tuple[tuple[tuple[Path, int, int], ...], Profile]] = {}
+
+
 def load_profile(name_or_path: str | Path, directory: Path = PROFILE_DIR) -> Profile:
-    """A profile by file path, or by name (the file stem) in ``directory``."""
+    """A profile by file path, or by name (the file stem) in ``directory``.
+
+    Parsed once while its files (and those it extends) are unchanged: the same :class:`Profile`
+    comes back, so its state is shared (devices never change a profile).
+    """
     path = Path(name_or_path)
     if path.suffix != ".toml":
         path = directory / f"{name_or_path}.toml"
     path = path.resolve()
-    return parse_profile(_read(path), path)
+    cached = _loaded.get(path)
+    if cached is not None:
+        try:
+            if all(_stamp(stamp[0]) == stamp for stamp in cached[0]):
+                return cached[1]
+        except OSError:
+            pass
+    stamps: list[tuple[Path, int, int]] = []
+    profile = parse_profile(_read(path, stamps=stamps), path)
+    _loaded[path] = (tuple(stamps), profile)
+    return profile
 
 
 def load_profiles(directory: Path = PROFILE_DIR) -> dict[str, Profile]:

@@ -56,20 +56,47 @@ def _as_int(value: Any) -> int:
     return int(value, 16) if isinstance(value, str) else int(value)
 
 
+_TEMPLATE_CACHE = 32
+_templates: dict[tuple[Any, ...], tuple[tuple[Any, ...], ZclModel]] = {}
+
+
 @dataclass
 class ZclModel:
-    """Attribute values and rates of one device (or of the copy a GPF keeps of its GSME)."""
+    """Attribute values and rates of one device (or of the copy a GPF keeps of its GSME).
+
+    Copies share the kept publishes (each a dict never changed in place) until one keeps another.
+    """
 
     values: dict[ZclKey, tuple[int, Any]] = field(default_factory=dict)
     rates: dict[ZclKey, float] = field(default_factory=dict)  # units per hour
     epoch: float = 0.0  # virtual time the rates count from
     commands: dict[tuple[int, int], dict[Any, dict[str, Any]]] = field(default_factory=dict)  # kept publishes
+    _shared_commands: bool = field(default=False, repr=False, compare=False)
 
     @classmethod
     def from_tables(cls, state: dict[str, Any], rates: dict[str, Any], epoch: float,
                     publishes: Sequence[dict[str, Any]] = ()) -> ZclModel:
-        """A model from the ``[zcl]``, ``[zcl_rates]`` and ``[[zcl_publish]]`` tables of a profile."""
-        model = cls(epoch=epoch)
+        """A model from the ``[zcl]``, ``[zcl_rates]`` and ``[[zcl_publish]]`` tables of a profile.
+
+        Built once per set of tables (which must not change afterwards, as a profile's never do)
+        and copied for each caller.
+        """
+        tables = tuple(table or None for table in (state, rates, publishes))  # empty tables are all alike
+        key = (cls, *map(id, tables))
+        cached = _templates.get(key)
+        if cached is None or any(a is not b for a, b in zip(cached[0], tables, strict=True)):
+            if len(_templates) >= _TEMPLATE_CACHE:
+                del _templates[next(iter(_templates))]
+            cached = tables, cls._build(state, rates, publishes)
+            _templates[key] = cached  # the tables are kept, so their ids are not reused while cached
+        model = cached[1].copy()
+        model.epoch = epoch
+        return model
+
+    @classmethod
+    def _build(cls, state: dict[str, Any], rates: dict[str, Any],
+               publishes: Sequence[dict[str, Any]]) -> ZclModel:
+        model = cls()
         for i, entry in enumerate(publishes):
             cluster, command = _as_int(entry["cluster"]), _as_int(entry["command"])
             layout = LAYOUTS.get((cluster, 1, command))
@@ -92,11 +119,17 @@ class ZclModel:
         return model
 
     def copy(self) -> ZclModel:
-        return ZclModel(dict(self.values), dict(self.rates), self.epoch,
-                        {k: dict(v) for k, v in self.commands.items()})
+        """An independent copy (the kept publishes are shared until either side keeps another)."""
+        if not self.commands:
+            return type(self)(dict(self.values), dict(self.rates), self.epoch)
+        self._shared_commands = True
+        return type(self)(dict(self.values), dict(self.rates), self.epoch, self.commands, True)
 
     def keep(self, cluster: int, command: int, fields: dict[str, Any]) -> None:
         """Keep a publish (tariff, calendar, billing period ...) the device received."""
+        if self._shared_commands:
+            self.commands = {k: dict(v) for k, v in self.commands.items()}
+            self._shared_commands = False
         key_field = PUBLISH_KEYS.get((cluster, command))
         key = fields.get(key_field, 0) if key_field else 0
         self.commands.setdefault((cluster, command), {})[key] = fields
