@@ -15,6 +15,12 @@ the chain is what detects the edit then.  Cutting records off the *end*, or reco
 hash after an edit, leaves a valid chain, so keep an anchor (:meth:`SqliteLog.head`) outside
 the file and pass it to :meth:`SqliteLog.verify` to catch those too.
 
+Durability: every transaction has written its WAL frames when COMMIT returns (NORMAL: that
+survives the process being killed; FULL also syncs them, and survives power loss).  The WAL is
+copied into the database file by a checkpointer thread with its own connection (passive
+checkpoints, woken every few hundred commits or megabytes), not by the commit that happens to
+cross SQLite's auto-checkpoint size, so commits stay short and the copy runs on another core.
+
 :class:`SqliteLog` is not locked: the caller (``proving.audit.AuditTrail``) serialises use.
 """
 
@@ -23,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,6 +144,67 @@ class ChainReport:
     reason: str | None = None
 
 
+CHECKPOINT_BYTES = 2 * 1024 * 1024
+"""Roughly how much is committed to the WAL between two background checkpoints ..."""
+CHECKPOINT_COMMITS = 256
+"""... or how many transactions, whichever comes first."""
+RESTART_FRAMES = 4096
+"""WAL frames (pages) past which the checkpointer waits for a gap between commits and starts the WAL over."""
+_ROW_OVERHEAD = 400  # bytes of a record besides its payloads (index entries included), roughly
+
+
+class _Checkpointer:
+    """Runs ``PRAGMA wal_checkpoint(PASSIVE)`` on its own thread and connection when woken.
+
+    A passive checkpoint never blocks the writer.  A writer that commits all the time may never
+    find the WAL fully copied when it begins a transaction, which is when the WAL starts over,
+    so past :data:`RESTART_FRAMES` a RESTART checkpoint waits for a gap between commits, copies
+    the rest (little, after the passive one) and makes the next commit start the WAL over.
+    Started on the first wake.
+    """
+
+    def __init__(self, path: Path, synchronous: str) -> None:
+        self.path = path
+        self.synchronous = synchronous
+        self._wake = threading.Event()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+
+    def wake(self) -> None:
+        """Ask for a checkpoint (starting the thread, again after a fork or a failure, when it is not running)."""
+        if self._thread is None or not self._thread.is_alive():
+            self._stopping = False
+            self._thread = threading.Thread(target=self._run, name="audit-checkpoint", daemon=True)
+            self._thread.start()
+        self._wake.set()
+
+    def stop(self) -> None:
+        """End the thread (the last connection to close checkpoints whatever is left)."""
+        if self._thread is not None:
+            self._stopping = True
+            self._wake.set()
+            self._thread.join()
+            self._thread = None
+
+    def _run(self) -> None:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute(f"PRAGMA synchronous={self.synchronous}")
+            while True:
+                self._wake.wait()
+                self._wake.clear()
+                if self._stopping:
+                    return
+                try:
+                    _, frames, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    if frames >= RESTART_FRAMES:  # a busy writer never lets the WAL start over by itself
+                        conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
+                except sqlite3.Error:  # e.g. busy: the next wake tries again
+                    continue
+        finally:
+            conn.close()
+
+
 class SqliteLog:
     """One SQLite file (WAL) holding the hash-chained records and their payloads."""
 
@@ -151,8 +219,17 @@ class SqliteLog:
         self.conn.execute(f"PRAGMA cache_size={-1024 * int(cache_mib)}")
         self.conn.executescript(SCHEMA)
         self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        # The WAL is copied into the database by a checkpointer thread (its own connection), not by
+        # whichever commit crosses the auto-checkpoint size: commits stay short and the copy (and its
+        # fsyncs) runs on another core.  Durability is unchanged: each COMMIT has written its WAL
+        # frames (and, with FULL, synced them) before it returns, whoever checkpoints later.
+        self.conn.execute("PRAGMA wal_autocheckpoint=0")
+        self._checkpointer = _Checkpointer(self.path, synchronous.upper())
+        self._pending = 0  # bytes committed since the checkpointer was last woken (roughly)
+        self._commits = 0
 
     def close(self) -> None:
+        self._checkpointer.stop()
         self.conn.close()
 
     def head(self) -> tuple[int, bytes]:
@@ -170,6 +247,11 @@ class SqliteLog:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+        self._commits += 1
+        self._pending += sum(_ROW_OVERHEAD + len(row[-1] or b"") + len(row[-2] or b"") for row in rows)
+        if self._pending >= CHECKPOINT_BYTES or self._commits >= CHECKPOINT_COMMITS:
+            self._pending = self._commits = 0
+            self._checkpointer.wake()
 
     def select(self, where: str = "", params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Rows (FIELDS + hash) matching a WHERE clause, in seq order."""

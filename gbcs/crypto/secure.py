@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from ..framing import GENERAL_SIGNING_TAG, build_apdu, build_mac_header_message, mac_aad, parse_frame
+from ..ber import encode_length
+from ..framing import (
+    EMPTY_GENERAL_CIPHERING_FIELDS,
+    GENERAL_SIGNING_TAG,
+    build_apdu,
+    build_mac_header_message,
+    mac_aad,
+    parse_frame,
+)
 from ..other_information import parse_other_information
 from . import ecdsa
 from .ecdh import shared_secret
@@ -87,7 +95,7 @@ def secure_message(
                                  other_information=other_information, plaintexts=plaintexts,
                                  keystore_view=keystore_view)
         content = encode_content(dict(wires))
-    apdu = build_apdu(cra, counter, originator, recipient, date_time, other_information, content, None)
+    apdu = _unsigned_apdu(cra, counter, originator, recipient, date_time, other_information, content)
     if signature_form == "present":
         if signature is None:
             signature = sign_apdu(apdu, originator, keystore_view)
@@ -99,7 +107,37 @@ def secure_message(
     if not mac_header:
         return apdu
     mac = mac_for(apdu, cra, counter, originator, recipient, keystore_view, acb_eui)
-    return build_mac_header_message(apdu, mac)
+    return _mac_header_message(apdu, mac)
+
+
+_GENERAL_SIGNING_TAG = bytes((GENERAL_SIGNING_TAG,))
+_SHORT = tuple(bytes((n,)) for n in range(0x80))
+
+
+def _unsigned_apdu(cra: int, counter: int, originator: bytes, recipient: bytes, date_time: bytes,
+                   other_information: bytes, content: bytes) -> bytes:
+    """:func:`gbcs.framing.build_apdu` without a signature element, joined directly (the hot path).
+
+    The same bytes: each field is a BER length and its octets (lengths are not checked when building).
+    """
+    if not (type(originator) is bytes and type(recipient) is bytes and type(date_time) is bytes
+            and type(other_information) is bytes and type(content) is bytes):
+        return build_apdu(cra, counter, originator, recipient, date_time, other_information, content, None)
+    return b"".join((
+        _GENERAL_SIGNING_TAG, b"\x09", bytes((cra,)), counter.to_bytes(8, "big"),
+        _SHORT[len(originator)] if len(originator) < 0x80 else encode_length(len(originator)), originator,
+        _SHORT[len(recipient)] if len(recipient) < 0x80 else encode_length(len(recipient)), recipient,
+        _SHORT[len(date_time)] if len(date_time) < 0x80 else encode_length(len(date_time)), date_time,
+        encode_length(len(other_information)), other_information,
+        encode_length(len(content)), content,
+    ))
+
+
+def _mac_header_message(apdu: bytes, mac: bytes) -> bytes:
+    """:func:`gbcs.framing.build_mac_header_message` with SC 0x11 and IC 0, joined directly."""
+    ciphered_length = 5 + len(apdu) + len(mac)
+    return b"".join((EMPTY_GENERAL_CIPHERING_FIELDS, encode_length(ciphered_length), b"\x11\x00\x00\x00\x00",
+                     apdu, mac))
 
 
 def _unsigned_precommand(precommand_bytes: bytes) -> tuple[bytes, int, int, bytes, bytes]:

@@ -399,8 +399,59 @@ def _decode_untagged(buf: bytes, pos: int, end: int, desc: dict[str, Any], depth
 def encode_data(node: dict[str, Any], path: str = "data") -> bytes:
     """Encode one Data element (the inverse of :func:`decode_data`)."""
     out: list[bytes] = []
-    _encode_into(node, out, path, 0)
+    try:
+        _encode_fast(node, out, 0)
+    except Exception:  # anything unusual or wrong: the full encoder gives the bytes or the exact error
+        out = []
+        _encode_into(node, out, path, 0)
     return b"".join(out)
+
+
+class _Unusual(Exception):
+    """Raised by the fast encoder for input it leaves to the full one."""
+
+
+_TAG_BYTES: dict[str, bytes] = {name: bytes((tag,)) for name, tag in TAGS.items()}
+_SHORT_LENGTHS: tuple[bytes, ...] = tuple(bytes((n,)) for n in range(0x80))
+_PACKERS: dict[str, Callable[..., bytes]] = {TYPE_NAMES[tag]: fmt.pack for tag, fmt in _INT_FORMATS.items()}
+
+
+def _encode_fast(root: Any, out: list[bytes], depth: int) -> None:
+    """The common shapes (integers, null, octet-strings, arrays and structures in their shortest
+    form) in one loop without path bookkeeping; other types go through :func:`_encode_value`.
+    Raises on anything it does not take, and :func:`encode_data` starts over with the full encoder."""
+    append = out.append
+    packers = _PACKERS
+    short = _SHORT_LENGTHS
+    stack: list[tuple[Any, int]] = [(iter((root,)), depth)]
+    while stack:
+        items, level = stack[-1]
+        for node in items:
+            if type(node) is not dict or level > MAX_DEPTH:
+                raise _Unusual
+            kind = node.get("type")
+            tag_byte = _TAG_BYTES[kind]  # KeyError (unknown type) or TypeError: the full encoder reports it
+            append(tag_byte)
+            pack = packers.get(kind)
+            if pack is not None:
+                append(pack(node.get("value")))
+            elif kind == "octet-string":
+                raw = bytes.fromhex(node.get("value"))  # type: ignore[arg-type]
+                if "length_octets" in node:
+                    raise _Unusual
+                append(short[len(raw)] if len(raw) < 0x80 else encode_length(len(raw)))
+                append(raw)
+            elif kind == "structure" or kind == "array":
+                value = node.get("value")
+                if type(value) is not list or "length_octets" in node:
+                    raise _Unusual
+                append(short[len(value)] if len(value) < 0x80 else encode_length(len(value)))
+                stack.append((iter(value), level + 1))
+                break  # the members first; this level's iterator resumes after them
+            elif kind != "null":
+                _encode_value(tag_byte[0], kind, node, node.get("value"), out, "data", level)
+        else:
+            stack.pop()
 
 
 def _hex(value: Any, path: str) -> bytes:

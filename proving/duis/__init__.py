@@ -43,7 +43,7 @@ from .response import (
     parse_response,
 )
 from .schema import DUIS_XSD, MMC_XSD, DuisSchema, load_schema
-from .signing import VerifiedSignature, resign, sign, strip_signature, verify
+from .signing import VerifiedSignature, resign, sign, sign_response, strip_signature, verify
 from .xmlio import parse_xml, to_bytes
 
 __all__ = [
@@ -93,6 +93,7 @@ __all__ = [
     "role_code",
     "service_reference_of",
     "sign",
+    "sign_response",
     "strip_signature",
     "to_bytes",
     "verify",

@@ -82,11 +82,15 @@ def entity_id(cert: x509.Certificate) -> str | None:
     return "-".join(f"{b:02X}" for b in octets)
 
 
+_MAX_FOUND = 4096
+
+
 class CertStore:
     """Certificates looked up by (issuer name, serial number), as ``ds:X509IssuerSerial`` names them."""
 
     def __init__(self, certs: Iterable[x509.Certificate] = ()) -> None:
         self._by_serial: dict[int, list[x509.Certificate]] = {}
+        self._found: dict[tuple[str, int], x509.Certificate] = {}  # lookups already answered (hits only)
         for cert in certs:
             self.add(cert)
 
@@ -106,12 +110,19 @@ class CertStore:
         bucket = self._by_serial.setdefault(cert.serial_number, [])
         if cert not in bucket:
             bucket.append(cert)
+            self._found.clear()
 
     def lookup(self, issuer_name: str, serial_number: int) -> x509.Certificate | None:
         """The certificate with this serial whose issuer matches ``issuer_name``, or None."""
+        found = self._found.get((issuer_name, serial_number))
+        if found is not None:
+            return found
         wanted = issuer_key(issuer_name)
         for cert in self._by_serial.get(serial_number, ()):
             if issuer_key(cert.issuer) == wanted:
+                if len(self._found) >= _MAX_FOUND:
+                    self._found.clear()
+                self._found[(issuer_name, serial_number)] = cert
                 return cert
         return None
 

@@ -9,6 +9,7 @@ from .errors import DuisParseError
 
 MAX_COUNTER = 2**64 - 1
 _EUI = re.compile(r"[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){7}")
+_NORMAL_EUI = re.compile(r"[0-9A-F]{2}(?:-[0-9A-F]{2}){7}")
 _COUNTER = re.compile(r"0|[1-9][0-9]*")  # ASCII digits, no leading zeros (the XSD pattern)
 
 
@@ -25,6 +26,8 @@ def normalise_eui(value: str | bytes | int) -> str:
         if len(value) != 8:
             raise ValueError(f"EUI-64 must be 8 bytes, got {len(value)}")
         return "-".join(f"{b:02X}" for b in value)
+    if isinstance(value, str) and _NORMAL_EUI.fullmatch(value):  # already as DUIS writes it (the common case)
+        return value
     text = value.strip()
     if re.fullmatch(r"[0-9A-Fa-f]{16}", text):
         text = "-".join(text[i : i + 2] for i in range(0, 16, 2))

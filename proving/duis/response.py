@@ -112,6 +112,50 @@ def _response_message_element(message: ResponseMessage) -> etree._Element:
 
 def build_response(response: DuisResponse) -> etree._Element:
     """An unsigned ``sr:Response`` root for ``response``, elements in XSD order."""
+    body = response.body
+    if type(body) is ResponseMessage and body.future_dated_alert is None and body.other_xml is None:
+        return _from_skeleton(response, body)
+    return _build_response(response)
+
+
+def _from_skeleton(response: DuisResponse, body: ResponseMessage) -> etree._Element:
+    """The common case (a ResponseMessage with a GBCS payload or none): a copy of a cached skeleton
+    built by :func:`_build_response` itself, with the texts filled in; the same tree, built faster."""
+    shape = (response.request_id is not None, response.response_id is not None, body.gbcs_payload is not None)
+    skeleton = _skeletons.get(shape)
+    if skeleton is None:
+        placeholder = RequestId("00-00-00-00-00-00-00-00", "00-00-00-00-00-00-00-00", 0)
+        skeleton = _skeletons[shape] = _build_response(
+            DuisResponse(
+                "I0",
+                datetime(2000, 1, 1, tzinfo=UTC),
+                ResponseMessage("0.0", gbcs_payload=b"" if shape[2] else None, service_reference="0"),
+                placeholder if shape[0] else None,
+                placeholder if shape[1] else None,
+            )
+        )
+    root = skeleton.__deepcopy__(None)
+    root.set("schemaVersion", response.schema_version)
+    header = iter(root[0])
+    if response.request_id is not None:
+        next(header).text = str(response.request_id)
+    if response.response_id is not None:
+        next(header).text = str(response.response_id)
+    next(header).text = response.response_code
+    next(header).text = format_datetime(response.response_datetime)
+    message = root[1][0]
+    message[0].text = body.service_reference
+    message[1].text = body.service_reference_variant
+    if body.gbcs_payload is not None:
+        message[2].text = encode_b64(body.gbcs_payload)
+    return root
+
+
+_skeletons: dict[tuple[bool, bool, bool], etree._Element] = {}
+
+
+def _build_response(response: DuisResponse) -> etree._Element:
+    """:func:`build_response` element by element."""
     root = etree.Element(sr("Response"), nsmap=DUIS_NSMAP)
     root.set("schemaVersion", response.schema_version)
     header = etree.SubElement(root, sr("Header"))

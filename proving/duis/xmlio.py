@@ -6,6 +6,7 @@ import base64
 import binascii
 import os
 import re
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,9 +19,18 @@ XmlSource = bytes | str | os.PathLike | etree._Element | etree._ElementTree
 """Accepted document inputs: XML bytes or text, a file path, or an already-parsed tree/element."""
 
 
+_local = threading.local()
+
+
 def _parser() -> etree.XMLParser:
-    # No DTD loading, no entity expansion, no network: DUIS messages come from untrusted peers.
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    """This thread's parser (lxml parsers must not be shared between threads; building one per call costs)."""
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        # No DTD loading, no entity expansion, no network: DUIS messages come from untrusted peers.
+        parser = _local.parser = etree.XMLParser(
+            resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+        )
+    return parser
 
 
 def parse_xml(source: XmlSource) -> etree._Element:
@@ -64,9 +74,18 @@ def describe(element: etree._Element) -> str:
     return f"{prefixed(element.tag)}{where}"
 
 
+def _first_child(parent: etree._Element, tag: str) -> etree._Element | None:
+    """``parent.find(tag)``; a plain Clark name is matched in C, without the ElementPath machinery."""
+    if tag.startswith("{") and "}" in tag:
+        local = tag[tag.index("}") + 1 :]
+        if local and "/" not in local and "*" not in local and "[" not in local and "." not in local:
+            return next(parent.iterchildren(tag), None)
+    return parent.find(tag)
+
+
 def require(parent: etree._Element, tag: str) -> etree._Element:
     """The first child ``tag`` (Clark notation) of ``parent`` or a :class:`DuisParseError` naming both."""
-    child = parent.find(tag)
+    child = _first_child(parent, tag)
     if child is None:
         raise DuisParseError(f"{describe(parent)} has no {prefixed(tag)} child", parent.sourceline)
     return child
@@ -79,7 +98,7 @@ def text_of(parent: etree._Element, tag: str) -> str:
 
 def optional_text(parent: etree._Element, tag: str) -> str | None:
     """Stripped text of the optional child ``tag``, or None when absent."""
-    child = parent.find(tag)
+    child = _first_child(parent, tag)
     return None if child is None else (child.text or "").strip()
 
 
