@@ -156,6 +156,6 @@ def serve(ctx: click.Context, host: str, port: int, receive_url: str | None, xsd
                          registration_file=state / "registration-data.json")
         click.echo(f"web UI on http://{host}:{port}/ui", err=True)
         try:
-            web.run_app(app, host=host, port=port, print=None)
+            web.run_app(app, host=host, port=port, print=None, access_log=None)
         finally:
             dcc.close()
