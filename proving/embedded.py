@@ -105,7 +105,7 @@ def certificate_der(keystore: Keystore) -> Callable[[bytes, str], bytes | None]:
 
 def embedded_dcc(state_dir: str | Path, xsd_dir: str | Path, *, start: datetime | None = None,
                  seed: int = 0, storm: StormConfig | None = None, production: bool = True,
-                 premises: Any = None, synchronous: str = "NORMAL") -> EmbeddedDcc:
+                 premises: Any = None, synchronous: str = "NORMAL", audit_name: str = AUDIT_FILE) -> EmbeddedDcc:
     """Build the embedded system in ``state_dir`` (a fresh PKI each time).
 
     ``production=False`` builds the DCC's test environment, where PP Users run their entry
@@ -113,13 +113,16 @@ def embedded_dcc(state_dir: str | Path, xsd_dir: str | Path, *, start: datetime 
     (a hardware bridge, hil/) with ``keystore``, ``clock`` and ``devices``; then ``state_dir``
     must already hold the PKI with the devices' keys, and it is not replaced; when it knows the
     originator counters it has seen (``originator_counters``), the DCC's start above them.
-    ``synchronous`` is the audit trail's SQLite durability (FULL survives power loss).
+    ``synchronous`` is the audit trail's SQLite durability (FULL survives power loss).  A
+    target may offer its own key view (``view()``), SMKI look-up (``certificate_der``) and the
+    device IDs Section P must keep clear of (``device_ids``: IDs or ranges).
     """
     state = Path(state_dir)
     if premises is None:
         premises = EmulatedPremises(state, start=start, seed=seed)
     keystore = premises.keystore
-    gateway = DccGateway(keystore.view(), ACB)  # the PKI holds the devices' certificates too
+    view = premises.view() if hasattr(premises, "view") else keystore.view()  # devices' certificates too
+    gateway = DccGateway(view, ACB)
     for originator, counter in getattr(premises, "originator_counters", {}).items():
         gateway.counters.observe(originator, counter)
     certs = duis.CertStore.from_directory(state, "*-xml-ds.pem")
@@ -128,17 +131,19 @@ def embedded_dcc(state_dir: str | Path, xsd_dir: str | Path, *, start: datetime 
                              [ProvingParty(UserRole(u.role), eui_str(u.eui), PP_SIGNIFIERS[u.role]) for u in PP_USERS],
                              RDP_SIGNIFIERS)
     entry_tests = EntryTestRegister()
-    section_p = SectionP(parties, entry_tests, dcc_ids=[eui_str(ACB)], device_ids=list(premises.devices))
+    device_ids = getattr(premises, "device_ids", None)
+    section_p = SectionP(parties, entry_tests, dcc_ids=[eui_str(ACB)],
+                         device_ids=device_ids if device_ids is not None else list(premises.devices))
     clock = premises.clock
     anomaly = AnomalyDetector(clock.now)
     signer_stem = state / f"{ACB.hex()}-xml-ds"
     signer = (duis.load_private_key(signer_stem.with_suffix(".key")),
               duis.load_certificate(signer_stem.with_suffix(".pem")))
-    audit = AuditTrail(state / AUDIT_FILE, clock=clock.now, synchronous=synchronous)
+    audit = AuditTrail(state / audit_name, clock=clock.now, synchronous=synchronous)
     policy = AlertStormPolicy(storm or StormConfig(), clock=clock.now)
     frontend = DccFrontEnd(schema=duis.load_schema(xsd_dir), users=users, signer=signer, gateway=gateway,
                            target=premises, section_p=section_p if production else None,
                            anomaly=anomaly if production else None, throttle=storm_adapter(policy),
                            audit=audit.append_many, now=lambda: datetime.fromtimestamp(clock.now(), UTC),
-                           certificates=certificate_der(keystore))
+                           certificates=getattr(premises, "certificate_der", None) or certificate_der(keystore))
     return EmbeddedDcc(state, premises, frontend, keystore, entry_tests, anomaly, audit, policy)

@@ -24,12 +24,11 @@ import fcntl
 import json
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 
 from emulator.clock import VirtualClock
 from emulator.identity import DeviceKeys
@@ -43,21 +42,11 @@ from gbcs.framing import parse_frame
 from gbcs.gbz import encode_gbz
 from smetsim.keys import Keystore
 
-from . import duis
-from .alert_storm import AlertStormPolicy, StormConfig
-from .anomaly import AnomalyDetector
-from .audit import AuditTrail
-from .catalogue import UserRole
-from .embedded import DEFAULT_THRESHOLDS, PP_SIGNIFIERS, RDP_SIGNIFIERS, storm_adapter
-from .entry_tests import EntryTestRegister
-from .eui import eui_str
-from .frontend import DccFrontEnd, Users
-from .gateway import DccGateway
-from .identities import ACB, ELECTRICITY_ANCHORS, GAS_ANCHORS, PP_USERS, PpUser, make_pki
-from .parties import ProvingParties, ProvingParty
-from .pp_ids import DEFAULT_PP_RANGE
+from .alert_storm import StormConfig
+from .embedded import EmbeddedDcc, embedded_dcc
+from .eui import EuiRange, eui_str
+from .identities import ACB, ELECTRICITY_ANCHORS, GAS_ANCHORS, PP_USERS, make_pki
 from .premises import DEFAULT_DEVICES, Delivery, EmulatedPremises, PremisesDevice
-from .section_p import SectionP
 
 _NULL = {"type": "null"}
 # a cheap non-critical read per device kind: (message code, DUIS User index or None for the ACB, content)
@@ -244,6 +233,11 @@ class Fleet:
                                  is_device=alias(base.is_device))
         return self._view
 
+    @property
+    def device_ids(self) -> list[EuiRange]:
+        """The fleet's device EUIs, as the range Section P keeps the PP IDs clear of."""
+        return [EuiRange.of(eui_str(fleet_eui(0, 0)), eui_str(fleet_eui(self.count - 1, 255)))]
+
     def certificate_der(self, eui: bytes, usage: str) -> bytes | None:
         """SMKI look-up: the DER of the certificate a fleet device uses (its template's)."""
         certificate = self.keystore.certificate(self.template(eui), usage)
@@ -266,56 +260,10 @@ class Fleet:
                               keystore_view=self.view(), acb_eui=ACB, signature_form="null", mac_header=True)
 
 
-@dataclass
-class FleetDcc:
-    """The DCC front end in front of a fleet (the parts :class:`~proving.embedded.EmbeddedDcc` has)."""
-
-    state_dir: Path
-    premises: Fleet
-    frontend: DccFrontEnd
-    keystore: Keystore
-    entry_tests: EntryTestRegister
-    anomaly: AnomalyDetector
-    audit: AuditTrail
-    storm: AlertStormPolicy
-
-    def xml_signer(self, user: PpUser) -> tuple[ec.EllipticCurvePrivateKey, object]:
-        """A PP User's xmlSign key and certificate."""
-        stem = self.state_dir / f"{user.eui.hex()}-xml-ds"
-        return duis.load_private_key(stem.with_suffix(".key")), duis.load_certificate(stem.with_suffix(".pem"))
-
-    def approve_default_thresholds(self) -> None:
-        """Set and approve the default G6 profile for every PP User."""
-        for user in PP_USERS:
-            self.anomaly.set_profile(eui_str(user.eui), DEFAULT_THRESHOLDS)
-            self.frontend.approve_thresholds(eui_str(user.eui))
-
-
 def fleet_dcc(state_dir: str | Path, xsd_dir: str | Path, premises: int, *, audit_name: str = "audit.sqlite",
               start: datetime | None = None, seed: int = 0, storm: StormConfig | None = None,
-              production: bool = False) -> FleetDcc:
+              production: bool = False) -> EmbeddedDcc:
     """A fleet of ``premises`` premises and the DCC front end (``production``: Section P and G6 apply)."""
-    state = Path(state_dir)
-    fleet = Fleet(state, premises, start=start, seed=seed)
-    keystore = fleet.keystore
-    certs = duis.CertStore.from_directory(state, "*-xml-ds.pem")
-    users = Users({u.eui: u.role for u in PP_USERS}, certs)
-    parties = ProvingParties(DEFAULT_PP_RANGE,
-                             [ProvingParty(UserRole(u.role), eui_str(u.eui), PP_SIGNIFIERS[u.role]) for u in PP_USERS],
-                             RDP_SIGNIFIERS)
-    entry_tests = EntryTestRegister()
-    section_p = SectionP(parties, entry_tests, dcc_ids=[eui_str(ACB)],
-                         device_ids=[eui_str(fleet_eui(0, 0)), eui_str(fleet_eui(premises - 1, 255))])
-    clock = fleet.clock
-    anomaly = AnomalyDetector(clock.now)
-    signer_stem = state / f"{ACB.hex()}-xml-ds"
-    signer = (duis.load_private_key(signer_stem.with_suffix(".key")),
-              duis.load_certificate(signer_stem.with_suffix(".pem")))
-    audit = AuditTrail(state / audit_name, clock=clock.now)
-    policy = AlertStormPolicy(storm or StormConfig(), clock=clock.now)
-    frontend = DccFrontEnd(schema=duis.load_schema(xsd_dir), users=users, signer=signer,
-                           gateway=DccGateway(fleet.view(), ACB), target=fleet,
-                           section_p=section_p if production else None, anomaly=anomaly if production else None,
-                           throttle=storm_adapter(policy), audit=audit.append_many,
-                           now=lambda: datetime.fromtimestamp(clock.now(), UTC), certificates=fleet.certificate_der)
-    return FleetDcc(state, fleet, frontend, keystore, entry_tests, anomaly, audit, policy)
+    fleet = Fleet(Path(state_dir), premises, start=start, seed=seed)
+    return embedded_dcc(state_dir, xsd_dir, storm=storm, production=production, premises=fleet,
+                        audit_name=audit_name)

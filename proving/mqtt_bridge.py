@@ -56,7 +56,7 @@ class Outgoing:
 
 
 class Dcc(Protocol):
-    """What the handler needs: the front end and the premises behind it (EmbeddedDcc, FleetDcc)."""
+    """What the handler needs: the front end and the premises behind it (an EmbeddedDcc, of a fleet or not)."""
 
     frontend: DccFrontEnd
     premises: DeliveryTarget
