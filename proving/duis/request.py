@@ -14,13 +14,11 @@ from .namespaces import DUIS_NSMAP, SR, ds, sr
 from .request_id import RequestId
 from .xmlio import (
     XmlSource,
-    describe,
+    envelope,
     format_datetime,
     optional_text,
     parse_datetime,
     parse_int,
-    parse_xml,
-    require,
     text_of,
 )
 
@@ -151,21 +149,14 @@ def parse_request(source: XmlSource) -> DuisRequest:
 
     Only the structure this module needs is checked; validate against the XSD for the rest.
     """
-    root = parse_xml(source)
-    if root.tag != sr("Request"):
-        raise DuisParseError(f"expected sr:Request, found {describe(root)}", root.sourceline)
-    header = require(root, sr("Header"))
-    body_holder = require(root, sr("Body"))
-    children = [c for c in body_holder if isinstance(c.tag, str)]
-    if len(children) != 1:
-        raise DuisParseError(f"sr:Body must hold exactly one element, found {len(children)}", body_holder.sourceline)
+    root, header, body = envelope(source, sr("Request"))
     first = optional_text(header, sr("FirstInSequence"))
     preceding = optional_text(header, sr("PrecedingServiceRequestID"))
     return DuisRequest(
         request_id=RequestId.parse(text_of(header, sr("RequestID"))),
         command_variant=parse_int(text_of(header, sr("CommandVariant")), "CommandVariant"),
         service_reference_variant=text_of(header, sr("ServiceReferenceVariant")),
-        body=children[0],
+        body=body,
         service_reference=text_of(header, sr("ServiceReference")),
         first_in_sequence=None if first is None else _parse_bool(first, "FirstInSequence"),
         preceding_request_id=None if preceding is None else RequestId.parse(preceding),

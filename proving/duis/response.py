@@ -22,13 +22,12 @@ from .xmlio import (
     decode_b64,
     describe,
     encode_b64,
+    envelope,
     format_datetime,
     normalise_hex,
     optional_text,
     parse_datetime,
     parse_int,
-    parse_xml,
-    require,
     text_of,
 )
 
@@ -202,15 +201,7 @@ def _parse_response_message(element: etree._Element) -> ResponseMessage:
 
 def parse_response(source: XmlSource) -> DuisResponse:
     """Parse a DUIS Response or Alert; raises :class:`DuisParseError` for malformed XML or structure."""
-    root = parse_xml(source)
-    if root.tag != sr("Response"):
-        raise DuisParseError(f"expected sr:Response, found {describe(root)}", root.sourceline)
-    header = require(root, sr("Header"))
-    holder = require(root, sr("Body"))
-    children = [c for c in holder if isinstance(c.tag, str)]
-    if len(children) != 1:
-        raise DuisParseError(f"sr:Body must hold exactly one element, found {len(children)}", holder.sourceline)
-    node = children[0]
+    root, header, node = envelope(source, sr("Response"))
     body: ResponseBody
     if node.tag == sr("ResponseMessage"):
         body = _parse_response_message(node)

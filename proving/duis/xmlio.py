@@ -13,7 +13,7 @@ from pathlib import Path
 from lxml import etree
 
 from .errors import DuisParseError
-from .namespaces import prefixed
+from .namespaces import SR, prefixed
 
 XmlSource = bytes | str | os.PathLike | etree._Element | etree._ElementTree
 """Accepted document inputs: XML bytes or text, a file path, or an already-parsed tree/element."""
@@ -89,6 +89,19 @@ def require(parent: etree._Element, tag: str) -> etree._Element:
     if child is None:
         raise DuisParseError(f"{describe(parent)} has no {prefixed(tag)} child", parent.sourceline)
     return child
+
+
+def envelope(source: XmlSource, root_tag: str) -> tuple[etree._Element, etree._Element, etree._Element]:
+    """``(root, sr:Header, the single element of sr:Body)`` of a DUIS Request or Response document."""
+    root = parse_xml(source)
+    if root.tag != root_tag:
+        raise DuisParseError(f"expected sr:{root_tag.split('}')[-1]}, found {describe(root)}", root.sourceline)
+    header = require(root, f"{{{SR}}}Header")
+    holder = require(root, f"{{{SR}}}Body")
+    children = [c for c in holder if isinstance(c.tag, str)]
+    if len(children) != 1:
+        raise DuisParseError(f"sr:Body must hold exactly one element, found {len(children)}", holder.sourceline)
+    return root, header, children[0]
 
 
 def text_of(parent: etree._Element, tag: str) -> str:
