@@ -6,7 +6,9 @@
 * :class:`~proving.premises.EmulatedPremises` trusting the PP Users of their fuel;
 * a :class:`~proving.frontend.DccFrontEnd` that knows the PP Users (and any extra Users),
   signs its responses with the ACB's xmlSign key, enforces Section P for PP originators and
-  runs G6 anomaly detection on them.
+  runs G6 anomaly detection on them;
+* the DCC's Smart Metering Inventory (:mod:`proving.inventory`), seeded with the premises'
+  devices as Commissioned, held by the front end (``frontend.inventory``).
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from .eui import eui_str
 from .frontend import DccFrontEnd, Users
 from .gateway import DccGateway
 from .identities import ACB, PP_USERS, PpUser
+from .inventory import SmartMeteringInventory
+from .inventory import seed as seed_inventory
 from .parties import ProvingParties, ProvingParty
 from .pp_ids import DEFAULT_PP_RANGE
 from .premises import EmulatedPremises
@@ -141,9 +145,11 @@ def embedded_dcc(state_dir: str | Path, xsd_dir: str | Path, *, start: datetime 
               duis.load_certificate(signer_stem.with_suffix(".pem")))
     audit = AuditTrail(state / audit_name, clock=clock.now, synchronous=synchronous)
     policy = AlertStormPolicy(storm or StormConfig(), clock=clock.now)
+    inventory = seed_inventory(SmartMeteringInventory(clock.now), premises)  # installed and commissioned
     frontend = DccFrontEnd(schema=duis.load_schema(xsd_dir), users=users, signer=signer, gateway=gateway,
                            target=premises, section_p=section_p if production else None,
                            anomaly=anomaly if production else None, throttle=storm_adapter(policy),
                            audit=audit.append_many, now=lambda: datetime.fromtimestamp(clock.now(), UTC),
-                           certificates=getattr(premises, "certificate_der", None) or certificate_der(keystore))
+                           certificates=getattr(premises, "certificate_der", None) or certificate_der(keystore),
+                           inventory=inventory)
     return EmbeddedDcc(state, premises, frontend, keystore, entry_tests, anomaly, audit, policy)

@@ -9,12 +9,18 @@
 3. the originator is a known User in a role eligible for the SRV (E1, E2); Production Proving
    originators also pass the Section P rules (E2 with the refusal) and G6 anomaly detection
    (held until thresholds are approved; a breach is quarantined with an AD1 DCC Alert);
-4. the target device exists (E19) and the SRV serves its type (E11); the body transforms (E100);
+4. the target device exists (E19), its Smart Metering Inventory status allows the SRV (E5) and the
+   SRV serves its type (E11); the body transforms (E100);
 5. command variant 4 returns the pre-command (I0 + PreCommand); 5-7 take the signed pre-command;
    2 and 6 return the command for local delivery (I0 + LocalCommand); 1, 3, 5, 7 are
    acknowledged (I99) and the device's response follows (I0 + GBCSPayload), as do its alerts:
    future-dated outcomes as FutureDatedDeviceAlertMessage responses, the rest as Device Alerts
    after alert-storm throttling; no answer is E21 (E20 when the device is unreachable).
+
+Non-device SRVs (CV 8) are acknowledged (I99), except those the inventory serves
+(:mod:`proving.inventory`): 8.2 Read Inventory (I0 + DSPInventory), 8.3 Decommission Device, 8.4
+Update Inventory and 12.2 Device Pre-notification (E5 / E11 / E19 when refused).  A device's
+success (I0) applies the status change it means (8.1.1, 8.7.x, 8.11).
 
 E100 (a body the DCC cannot turn into the use case's command) and E1000 (the User's queue of
 held requests is full) are smetsim's choices among DUIS codes whose meanings are not public.
@@ -43,6 +49,8 @@ from .catalogue import catalogue, eligible
 from .duis.namespaces import SR, sr
 from .duis.xmlio import encode_b64
 from .gateway import DccGateway, GatewayError
+from .inventory import SmartMeteringInventory, after_success
+from .inventory import answer as inventory_answer
 from .premises import DeliveryTarget
 from .routing import classify_alert, use_cases_for
 from .section_p import SectionP
@@ -99,6 +107,7 @@ class DccFrontEnd:
         certificates: Callable[[bytes, str], bytes | None] | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         max_held: int = 10_000,
+        inventory: SmartMeteringInventory | None = None,
     ) -> None:
         self.schema = schema
         self.users = users
@@ -115,6 +124,8 @@ class DccFrontEnd:
         self._held: dict[str, tuple[duis.DuisRequest, str | None, Exchange]] = {}
         self._audit_batch: list[AuditMessage] = []
         self._quarantined: dict[int, tuple[duis.DuisRequest, Exchange]] = {}
+        self.inventory = inventory  # the SMI: status gate (E5) and inventory SRVs (8.2-8.4, 12.2)
+        self._bodies: dict[str, etree._Element] = {}  # CV 4 bodies, for the SMI once the CV 5-7 command succeeds
 
     # ------------------------------------------------------------------ entry point
 
@@ -242,11 +253,14 @@ class DccFrontEnd:
     def _process(self, request: duis.DuisRequest, exchange: Exchange) -> Exchange:
         srv = catalogue()[request.srv]
         if srv.non_device:
-            return self._finish(exchange, duis.acknowledgement(request.request_id, request.srv, at=self.now()), "")
+            return self._non_device(request, exchange)
         target = _eui(request.request_id.target)
         device_type = self.target.device_type(target)
         if device_type is None:
             return self._finish(exchange, self._error(request, "E19"), "no such device")
+        refusal = self.inventory.refusal(target, srv.id) if self.inventory is not None else None
+        if refusal is not None:
+            return self._finish(exchange, self._error(request, refusal.code), refusal.reason)
         cv = request.command_variant
         if cv in (5, 6, 7):
             try:
@@ -274,6 +288,7 @@ class DccFrontEnd:
                 return self._finish(exchange, self._error(request, "E100"), str(exc))
             exchange.gbcs.append(command)
             if cv == 4:
+                self._remember_body(request)
                 body = _payload_element("PreCommand", command, GBCS_VERSION)
                 return self._finish(exchange, self._message(request, "I0", other=body), "")
         if cv in (2, 6):
@@ -292,6 +307,7 @@ class DccFrontEnd:
             self._respond(exchange, duis.device_response(request.request_id, request.srv, delivery.response,
                                                          at=self.now()))
             exchange.final_code = "I0"
+            self._update_inventory(request)
         else:
             code = "E21" if delivery.reachable else "E20"
             self._respond(exchange, self._error(request, code))
@@ -319,6 +335,31 @@ class DccFrontEnd:
             response_id = duis.RequestId(request.request_id.target, request.request_id.originator, 0)
             self._respond(exchange, duis.device_alert(response_id, forwarded, at=self.now()))
         return exchange
+
+    def _non_device(self, request: duis.DuisRequest, exchange: Exchange) -> Exchange:
+        """Non-device SRVs: the SMI answers 8.2-8.4 and 12.2; the others are acknowledged (I99)."""
+        answered = (inventory_answer(self.inventory, request.srv, request.body, str(request.request_id))
+                    if self.inventory is not None else None)
+        if answered is None or answered.code == "I99":
+            return self._finish(exchange, duis.acknowledgement(request.request_id, request.srv, at=self.now()), "")
+        if answered.body is None:
+            return self._finish(exchange, self._error(request, answered.code), answered.reason)
+        return self._finish(exchange, self._message(request, answered.code, other=answered.body), "")
+
+    def _remember_body(self, request: duis.DuisRequest) -> None:
+        if self.inventory is None:
+            return
+        if len(self._bodies) >= 1000:
+            self._bodies.pop(next(iter(self._bodies)))
+        self._bodies[str(request.request_id)] = request.body
+
+    def _update_inventory(self, request: duis.DuisRequest) -> None:
+        """After a device's success: the SMI status change it means (8.1.1, 8.7.x, 8.11)."""
+        if self.inventory is None:
+            return
+        body = self._bodies.pop(str(request.request_id), request.body)
+        after_success(self.inventory, request.srv, body, _eui(request.request_id.target), str(request.request_id),
+                      lambda eui: self.target.device_type(eui) is not None)
 
     def _acb_sends(self, message_code: int, user: bytes, device_type: str) -> bool:
         """True for commands the DCC sends itself (as ACB) on the User's behalf: every CHF command, the

@@ -40,6 +40,7 @@ def pp_mpan(unique: int) -> str:
 
 
 # hint path -> device type whose ID goes there (skipped when the caller has no such device)
+NEW_DEVICE = "NEW"  # the ``devices`` key of a device ID not yet in the inventory (12.2 pre-notifies it)
 _DEVICE_FIELDS: dict[str, dict[str, str]] = {
     "5.1": {"DeviceID": "ESME"},
     "8.3": {"DeviceID": "PPMID"},
@@ -54,7 +55,7 @@ _DEVICE_FIELDS: dict[str, dict[str, str]] = {
     "8.14.4": {"DeviceID": "CHF"},
     "11.1": {"DeviceIDList": "ESME"},
     "11.4": {"DeviceIDList": "PPMID"},
-    "12.2": {"DeviceID": "ESME"},
+    "12.2": {"DeviceID": NEW_DEVICE},  # a device the DCC does not hold yet: pre-notification makes it Pending
 }
 _JOIN_SRVS = frozenset({"8.7.1", "8.7.2", "8.8.1", "8.8.2"})
 

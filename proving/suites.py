@@ -95,6 +95,7 @@ APC_SRVS = frozenset({"6.14.3", "7.13", "7.14", "7.15", "7.16"})  # served by th
 # bodies whose every part is optional in the XSD but GBCS needs at least one: generated with the optionals
 ALL_OPTIONALS_SRVS = frozenset({"6.18.2", "6.22"})
 ELSEWHERE = "00-DB-12-34-56-7B-AF-FF"  # a device of another premises (8.12.2: the GPF replaced)
+PRE_NOTIFIED = "00-DB-12-34-56-7B-AF-FE"  # a new ESME the built-in suite pre-notifies (12.2)
 
 
 def number_indexes(body: etree._Element) -> etree._Element:
@@ -117,9 +118,9 @@ def builtin_items(xsd_dir: str | Path, *, now: datetime | None = None) -> list[S
     from .duis.instance import generate_body
     from .identities import ACB
     from .premises import DEFAULT_DEVICES
-    from .suite import builtin_suite
+    from .suite import NEW_DEVICE, builtin_suite
 
-    devices: dict[str, str] = {"DCC": duis.normalise_eui(ACB)}
+    devices: dict[str, str] = {"DCC": duis.normalise_eui(ACB), NEW_DEVICE: PRE_NOTIFIED}
     for eui, profile, device_type, _ in DEFAULT_DEVICES:
         if profile.startswith("generic-"):
             devices.setdefault(device_type, duis.normalise_eui(bytes.fromhex(eui)))

@@ -114,7 +114,7 @@ def webui_app(dcc: EmbeddedDcc, keyring: KeyRing, *, worker: DccWorker | None = 
 
     ``worker`` serialises DCC work (default: a thread of its own); ``reports_dir`` holds
     ``smetsim prove`` JSON reports; ``registration_file`` keeps uploaded Registration Data;
-    ``user_devices`` gives non-PP Users their devices; ``smi`` overrides SMI statuses.
+    ``user_devices`` gives non-PP Users their devices; ``smi`` overrides the SMI statuses the DCC's inventory holds.
     """
     ui = WebUi(dcc, keyring, worker or DccWorker(), Access(dcc, user_devices),
                RegistrationStore(Path(registration_file) if registration_file else None),

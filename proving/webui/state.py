@@ -11,15 +11,16 @@ from aiohttp import web
 
 from proving.anomaly import ThresholdProfile
 from proving.embedded import EmbeddedDcc
+from proving.inventory import STATUSES
 from proving.registration import Fuel, RegistrationData
 
 from .access import Access
 from .auth import KeyRing, Session, Sessions
 from .worker import DccWorker
 
-# The DCC's Smart Metering Inventory statuses (DUIS DeviceStatus), in lifecycle order.
-SMI_STATUSES = ("Pending", "Whitelisted", "InstalledNotCommissioned", "Commissioned", "Decommissioned", "Suspended",
-                "Recovery", "Recovered", "Withdrawn")
+# The DCC's Smart Metering Inventory statuses (DUIS 5.4 sr:DeviceStatus, in the XSD's order).
+SMI_STATUSES = STATUSES
+NOT_IN_SMI = "Not in SMI"
 
 
 class RegistrationStore:
@@ -59,13 +60,19 @@ class WebUi:
     access: Access
     registration: RegistrationStore
     reports_dir: Path | None = None
-    smi: dict[str, str] = field(default_factory=dict)  # device EUI -> SMI status (default Commissioned)
+    smi: dict[str, str] = field(default_factory=dict)  # device EUI -> SMI status override (a lab fixture)
     proposed: dict[str, ThresholdProfile] = field(default_factory=dict)  # G6 profiles awaiting approval
     sessions: Sessions = field(default_factory=Sessions)
     client: Any = None  # proving.client.PpClient, made on first use (on the DCC thread)
 
     def smi_status(self, eui: str) -> str:
-        return self.smi.get(eui, "Commissioned")
+        """The device's SMI status: an override, else the DCC's inventory (call on the DCC thread)."""
+        if eui in self.smi:
+            return self.smi[eui]
+        inventory = self.dcc.frontend.inventory
+        if inventory is None:
+            return "Commissioned"
+        return inventory.status(bytes.fromhex(eui.replace("-", ""))) or NOT_IN_SMI
 
 
 UI_KEY = web.AppKey("smetsim_webui", WebUi)

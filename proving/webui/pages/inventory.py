@@ -37,6 +37,29 @@ def _summary(ui: WebUi, eui: str, entry: PremisesDevice) -> dict[str, Any]:
             "events": len(entry.device.event_log)}
 
 
+def _record(ui: WebUi, eui: str) -> dict[str, Any] | None:
+    """The device's SMI record (links and status history), None when the SMI does not hold it."""
+    inventory = ui.dcc.frontend.inventory
+    device = inventory.get(bytes.fromhex(eui.replace("-", ""))) if inventory is not None else None
+    if device is None:
+        return None
+    history = [{"time": when(c.time), "before": c.before, "after": c.after, "cause": c.cause,
+                "request_id": c.request_id or ""} for c in device.history]
+    return {"chf": eui_str(device.chf) if device.chf else "", "mpxn": device.import_mpxn or "",
+            "uprn": device.uprn or "", "manufacturer": device.manufacturer, "model": device.model,
+            "commissioned": when(device.date_commissioned), "history": history}
+
+
+def _smi_only(ui: WebUi, shown: list[str]) -> list[dict[str, str]]:
+    """SMI records with no premises device here (pre-notified, deleted): the operator's view."""
+    inventory = ui.dcc.frontend.inventory
+    if inventory is None:
+        return []
+    rows = [{"eui": eui_str(d.eui), "type": d.device_type, "smi": d.status} for d in inventory.devices.values()]
+    rows += [{"eui": eui_str(d.eui), "type": d.device_type, "smi": "Deleted"} for d in inventory.deleted.values()]
+    return [row for row in rows if row["eui"] not in shown]
+
+
 def require_operator(account: Account) -> None:
     """Lab stimuli are the DCC operator's alone."""
     if not account.is_operator:
@@ -48,13 +71,14 @@ async def inventory(request: web.Request, *, status: int = 200, errors: dict[str
     ui, account = ui_of(request), account_of(request)
     euis = ui.access.devices(account)
 
-    def snapshot() -> tuple[list[dict[str, Any]], float]:
+    def snapshot() -> tuple[list[dict[str, Any]], float, list[dict[str, str]]]:
         devices = ui.dcc.premises.devices
+        others = _smi_only(ui, [eui_str(eui) for eui in devices]) if account.is_operator else []
         return ([_summary(ui, eui, devices[bytes.fromhex(eui.replace("-", ""))]) for eui in euis],
-                ui.dcc.premises.clock.now())
+                ui.dcc.premises.clock.now(), others)
 
-    devices, now = await ui.worker.run(snapshot)
-    return page(request, "inventory.html", status=status, title="Inventory", devices=devices,
+    devices, now, smi_only = await ui.worker.run(snapshot)
+    return page(request, "inventory.html", status=status, title="Inventory", devices=devices, smi_only=smi_only,
                 statuses=SMI_STATUSES, clock=when(now), stimuli=stimuli_refusal(ui.dcc), errors=errors or {},
                 values=values or {"seconds": "60"})
 
@@ -76,7 +100,7 @@ async def device(request: web.Request, *, status: int = 200, errors: dict[str, s
         if entry.device_type == "CHF" and getattr(dev, "_device_log", None) is not None:
             chf_log = [{"eui": eui_str(e.eui), "type": e.device_type, "key": "established" if e.link_key else
                         "install code" if e.install_key else "none"} for e in dev.device_log.entries()]
-        return {"summary": _summary(ui, eui, entry), "peers": peers, "chf_log": chf_log,
+        return {"summary": _summary(ui, eui, entry), "smi": _record(ui, eui), "peers": peers, "chf_log": chf_log,
                 "events": _log(dev.event_log.entries()), "security": _log(dev.security_log.entries())}
 
     data = await ui.worker.run(snapshot)
