@@ -15,8 +15,9 @@ For each ``*_COMMAND_GBCS.HEX`` below the corpus directory:
 * each electricity meter (ESME, SAPC) has been commissioned ``[history] commissioned_days_ago`` days
   (default 400) before the clock's start, so its profiles, logs and registers hold that history
   (emulator/history.py); a GSME / GPF keeps its profile's history;
-* an ESME without a ``[profiles]`` entry is a twin-element meter (``esme-twin``) for the
-  commands of RTDS ``TWIN`` variants (the token in the file name), single-element otherwise;
+* a device without a ``[profiles]`` entry is the model an RTDS variant name asks for
+  (:data:`VARIANT_PROFILES`): a twin-element ESME (``esme-twin``) for ``TWIN`` variants, a
+  GSME nothing has been published to yet (``gsme-unconfigured``) for ``NOT_FOUND`` ones;
 * an RTDS negative variant (a command file whose name carries the ``ERROR`` token) is
   executed with the default hardware fault of :mod:`emulator.faults` armed: RTDS marks
   the variants in which the device fails that way, and their commands are as valid as the
@@ -70,7 +71,8 @@ DEFAULT_HISTORY_DAYS = 400
 # snapshots are daily and the snapshot cause filter is not applied yet, so a year of them would
 # answer cause-filtered reads (GCS15b) with snapshots a real GSME would not have taken.
 METER_KINDS = ("ESME", "SAPC")
-TWIN_ELEMENT_PROFILE = "esme-twin"  # the ESME of RTDS TWIN variants
+# RTDS variant names that say which device model a command is for: (kind, name token) -> profile
+VARIANT_PROFILES = {("ESME", "TWIN"): "esme-twin", ("GSME", "NOT_FOUND"): "gsme-unconfigured"}
 Progress = Callable[[int, int, str], None]
 
 
@@ -154,10 +156,14 @@ class _Emulation:
         self.han_originators: set[bytes] = set()  # premises devices that originated a command (PCS)
 
     def profile_for(self, eui: bytes, stem: str) -> Profile:
-        """The device's profile; an ESME without a named profile is twin-element for RTDS ``TWIN`` variants."""
+        """The device's profile, or the variant model an RTDS variant name asks for (:data:`VARIANT_PROFILES`)."""
         profile = self.profiles[eui]
-        if eui not in self.premises.profiles and profile.kind == "ESME" and "TWIN" in stem.upper().split("_"):
-            return load_profile(TWIN_ELEMENT_PROFILE)
+        if eui in self.premises.profiles:
+            return profile
+        name = f"_{stem.upper()}_"
+        for (kind, token), variant in VARIANT_PROFILES.items():
+            if profile.kind == kind and f"_{token}_" in name:
+                return load_profile(variant)
         return profile
 
     def device(self, eui: bytes, stem: str = "") -> tuple[Device, VirtualClock]:
