@@ -223,7 +223,7 @@ class PersistentPremises(EmulatedPremises):
             self._check_usable()
             target = to_timestamp(when)
             self.clock.advance_to(target)
-            alerts = self._drain_outboxes()
+            alerts = self.drain_outboxes()
             self._journal(ADVANCE, args={"to": target, "alerts": len(alerts)})
             return alerts
 
@@ -258,28 +258,9 @@ class PersistentPremises(EmulatedPremises):
     # ------------------------------------------------------------------ execution (live and replay)
 
     def _deliver_now(self, command: bytes, recipient: bytes | None) -> Delivery:
-        """EmulatedPremises.deliver, with the clock run until idle or only to the current time."""
-        if recipient is None:
-            return Delivery(None, reachable=True)  # a device would drop it; nobody answers
-        entry = self.devices.get(recipient)
-        if entry is None:
-            return Delivery(None, reachable=False)
-        output = entry.device.handle(command)
-        alerts = list(output.alerts)
-        if self.config.run_until_idle:
-            self.clock.run_until_idle()
-        else:
-            self.clock.advance(0)
-        alerts.extend(self._drain_outboxes())
-        return Delivery(output.response, alerts)
+        """EmulatedPremises.deliver_to, with the clock run until idle or only to the current time."""
+        return self.deliver_to(recipient, command, run_until_idle=self.config.run_until_idle)
 
-    def _drain_outboxes(self) -> list[bytes]:
-        alerts: list[bytes] = []
-        for other in self.devices.values():
-            if other.device.outbox:
-                alerts.extend(other.device.outbox)
-                other.device.outbox.clear()
-        return alerts
 
     def _generated_keys(self, recipient: bytes | None) -> dict[str, Any]:
         """The key pairs the recipient generated for CS02c and keeps until CS02d (by usage)."""
@@ -313,7 +294,7 @@ class PersistentPremises(EmulatedPremises):
                     self._observe(*addressing)
             elif entry.kind == ADVANCE:
                 self.clock.advance_to(args["to"])
-                outcome = {"alerts": len(self._drain_outboxes())}
+                outcome = {"alerts": len(self.drain_outboxes())}
             else:
                 self.devices[entry.recipient].device.arm_fault(  # type: ignore[index]
                     HardwareFault(args["position"]), args.get("code"))

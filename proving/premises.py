@@ -119,15 +119,30 @@ class EmulatedPremises:
         try:
             recipient = parse_frame(command).recipient
         except DecodeError:
+            recipient = None
+        return self.deliver_to(recipient, command)
+
+    def deliver_to(self, recipient: bytes | None, command: bytes, *, run_until_idle: bool = True) -> Delivery:
+        """Hand ``command`` to ``recipient`` (None: unparseable), then run virtual time until idle (or to now)."""
+        if recipient is None:
             return Delivery(None, reachable=True)  # a device would drop it; nobody answers
         entry = self.devices.get(recipient)
         if entry is None:
             return Delivery(None, reachable=False)
         output = entry.device.handle(command)
         alerts = list(output.alerts)
-        self.clock.run_until_idle()
-        for other in self.devices.values():
-            if other.device.outbox:
-                alerts.extend(other.device.outbox)
-                other.device.outbox.clear()
+        if run_until_idle:
+            self.clock.run_until_idle()
+        else:
+            self.clock.advance(0)
+        alerts.extend(self.drain_outboxes())
         return Delivery(output.response, alerts)
+
+    def drain_outboxes(self) -> list[bytes]:
+        """The alerts devices raised outside a command (future-dated executions ...), taken from their outboxes."""
+        alerts: list[bytes] = []
+        for entry in self.devices.values():
+            if entry.device.outbox:
+                alerts.extend(entry.device.outbox)
+                entry.device.outbox.clear()
+        return alerts

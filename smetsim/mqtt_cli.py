@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from .prove_cli import default_xsd_dir
+from .prove_cli import xsd_dir_or_fail
 
 
 def _shard(ctx: click.Context, param: click.Parameter, value: str) -> Any:
@@ -68,9 +68,7 @@ def mqtt_serve(broker: str, shard: Any, count: int, state_dir: str | None, xsd_d
     """
     from proving.mqtt_broker import parse_broker_url
 
-    xsd = Path(xsd_dir) if xsd_dir else default_xsd_dir()
-    if not (xsd / "DUIS Schema V5.4.xsd").is_file():
-        raise click.UsageError(f"no DUIS 5.4 XSD in {xsd} (give --xsd DIR or set SMETSIM_CORPUS)")
+    xsd = xsd_dir_or_fail(xsd_dir)
     port = _embedded_port(broker)
     missing = [name for name in ("aiomqtt", "amqtt" if port is not None else "aiomqtt") if find_spec(name) is None]
     if missing:

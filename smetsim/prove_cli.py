@@ -52,6 +52,14 @@ def _production_dcc(target: str, state: Path, xsd: Path, framing: str) -> Any:
     return dcc
 
 
+def xsd_dir_or_fail(xsd_dir: str | None) -> Path:
+    """The DUIS 5.4 XSD directory: ``--xsd``, else the default; a usage error when the schema is not there."""
+    xsd = Path(xsd_dir) if xsd_dir else default_xsd_dir()
+    if not (xsd / "DUIS Schema V5.4.xsd").is_file():
+        raise click.UsageError(f"no DUIS 5.4 XSD in {xsd} (give --xsd DIR or set SMETSIM_CORPUS)")
+    return xsd
+
+
 def _progress(bar: Any) -> Any:
     def step(done: int, total: int, name: str) -> None:
         bar.update(1)
@@ -99,9 +107,7 @@ def prove(target: str, suite_dir: str | None, report_path: str, xsd_dir: str | N
         raise click.UsageError(f"--target {target}: expected emulated, hil:serial:URL or hil:zigbee:PORT")
     if target.startswith("hil:serial:") and not state_dir:
         raise click.UsageError("a hil:serial target needs --state DIR: the PKI with the devices' keys")
-    xsd = Path(xsd_dir) if xsd_dir else default_xsd_dir()
-    if not (xsd / "DUIS Schema V5.4.xsd").is_file():
-        raise click.UsageError(f"no DUIS 5.4 XSD in {xsd} (give --xsd DIR or set SMETSIM_CORPUS)")
+    xsd = xsd_dir_or_fail(xsd_dir)
     report_file = Path(report_path)
     report_file.parent.mkdir(parents=True, exist_ok=True)
     responses_dir = report_file.with_suffix("")

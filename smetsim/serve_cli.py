@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from .prove_cli import default_xsd_dir
+from .prove_cli import xsd_dir_or_fail
 
 
 def mqtt_serve_shard(text: str) -> object:
@@ -130,9 +130,7 @@ def serve(ctx: click.Context, host: str, port: int, receive_url: str | None, xsd
     from proving.webui import secure_app
     from proving.webui.auth import load_or_create_keys
 
-    xsd = Path(xsd_dir) if xsd_dir else default_xsd_dir()
-    if not (xsd / "DUIS Schema V5.4.xsd").is_file():
-        raise click.UsageError(f"no DUIS 5.4 XSD in {xsd} (give --xsd DIR or set SMETSIM_CORPUS)")
+    xsd = xsd_dir_or_fail(xsd_dir)
     with tempfile.TemporaryDirectory(prefix="smetsim-serve-") as scratch:
         state = Path(state_dir) if state_dir else Path(scratch)
         if state_dir:  # a restart resumes the devices exactly (journal) and carries on the audit chain

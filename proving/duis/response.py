@@ -117,22 +117,21 @@ def build_response(response: DuisResponse) -> etree._Element:
     return _build_response(response)
 
 
+def placeholder_response(shape: tuple[bool, bool, bool]) -> DuisResponse:
+    """A ResponseMessage response of one shape (RequestID?, ResponseID?, GBCS payload?) with placeholder texts."""
+    placeholder = RequestId("00-00-00-00-00-00-00-00", "00-00-00-00-00-00-00-00", 0)
+    return DuisResponse("I0", datetime(2000, 1, 1, tzinfo=UTC),
+                        ResponseMessage("0.0", gbcs_payload=b"\x00" if shape[2] else None, service_reference="0"),
+                        placeholder if shape[0] else None, placeholder if shape[1] else None)
+
+
 def _from_skeleton(response: DuisResponse, body: ResponseMessage) -> etree._Element:
     """The common case (a ResponseMessage with a GBCS payload or none): a copy of a cached skeleton
     built by :func:`_build_response` itself, with the texts filled in; the same tree, built faster."""
     shape = (response.request_id is not None, response.response_id is not None, body.gbcs_payload is not None)
     skeleton = _skeletons.get(shape)
     if skeleton is None:
-        placeholder = RequestId("00-00-00-00-00-00-00-00", "00-00-00-00-00-00-00-00", 0)
-        skeleton = _skeletons[shape] = _build_response(
-            DuisResponse(
-                "I0",
-                datetime(2000, 1, 1, tzinfo=UTC),
-                ResponseMessage("0.0", gbcs_payload=b"" if shape[2] else None, service_reference="0"),
-                placeholder if shape[0] else None,
-                placeholder if shape[1] else None,
-            )
-        )
+        skeleton = _skeletons[shape] = _build_response(placeholder_response(shape))
     root = skeleton.__deepcopy__(None)
     root.set("schemaVersion", response.schema_version)
     header = iter(root[0])

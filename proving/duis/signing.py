@@ -32,8 +32,8 @@ from . import fast_dsig
 from .errors import DuisParseError, SignatureError
 from .keys import CertStore, entity_id, role_code
 from .namespaces import DS, ds
-from .request_id import RequestId, normalise_eui
-from .response import DuisResponse, ResponseMessage, build_response
+from .request_id import normalise_eui
+from .response import DuisResponse, ResponseMessage, build_response, placeholder_response
 from .xmlio import XmlSource, encode_b64, format_datetime, parse_xml, to_bytes
 
 CertLookup = Callable[[str, int], x509.Certificate | None]
@@ -194,16 +194,7 @@ def _response_template(shape: tuple[bool, bool, bool], key_info: etree._Element)
     hit = _response_templates.get(slot)
     if hit is not None and hit[0] is key_info:
         return hit[1]
-    placeholder = RequestId("00-00-00-00-00-00-00-00", "00-00-00-00-00-00-00-00", 0)
-    root = build_response(
-        DuisResponse(
-            "I0",
-            datetime(2000, 1, 1, tzinfo=UTC),
-            ResponseMessage("0.0", gbcs_payload=b"\x00" if shape[2] else None, service_reference="0"),
-            placeholder if shape[0] else None,
-            placeholder if shape[1] else None,
-        )
-    )
+    root = build_response(placeholder_response(shape))
     markers = [f"SMETSIMSLOT{i}X" for i in range(8 + 2)]
     slots = iter(markers)
     root.set("schemaVersion", next(slots))
