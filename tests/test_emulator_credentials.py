@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from emulator.clock import VirtualClock
 from emulator.conformance import verify_output
 from emulator.device import Device
+from emulator.faults import HardwareFault
 from emulator.kinds import create_device
 from emulator.profiles import generic_profile
 from emulator.replay import replay
@@ -347,3 +348,28 @@ def test_firmware_activation_checks_the_image_hash(parties: RemoteParties) -> No
                          "value": {"manufacturerImageHash": bytes(range(32)).hex(), "originatorCounter": 2}})
     outcome = _payload(_accepted(device, parties.command(device, 0x0012, right, 11, signed=True)))["value"]["value"]
     assert outcome["responseCode"]["value"] == 0 and bytes.fromhex(outcome["firmwareVersion"]) == b"2.0.0"
+
+
+def test_hardware_fault_leaves_one_cell_unchanged(parties: RemoteParties, new_supplier: NewParty) -> None:
+    device = _device(parties)
+    device.arm_fault(HardwareFault())  # penultimate of two replacements: the DS cell
+    response = _accepted(device, parties.command(device, 0x0102, _update(2, 1, new_supplier), 10, signed=True))
+    outcomes = _payload(response)["value"]["executionOutcome"]["replacementOutcomes"]
+    assert [o["status"]["value"] for o in outcomes] == [10, 0]
+    failed, made = outcomes
+    assert failed["replacingSubjectKeyIdentifier"] == failed["existingSubjectKeyIdentifier"]  # cell unchanged
+    assert made["replacingSubjectKeyIdentifier"] != made["existingSubjectKeyIdentifier"]
+
+
+def test_hardware_fault_at_receipt_fails_the_future_dated_replacement(parties: RemoteParties,
+                                                                       new_supplier: NewParty) -> None:
+    device = _device(parties)
+    device.arm_fault(HardwareFault("last"))
+    response = _accepted(device, parties.command(device, 0x0102, _update(2, 1, new_supplier, when="20200102000000Z"),
+                                                 10, signed=True))
+    assert "executionOutcome" not in _payload(response)["value"]
+    device.clock.run_until_idle()
+    [alert] = device.outbox
+    value = _payload(alert)["value"]
+    assert value["alertCode"]["value"] == 0x8F67
+    assert [o["status"]["value"] for o in value["executionOutcome"]["replacementOutcomes"]] == [0, 10]

@@ -17,6 +17,7 @@ from cryptography.x509.oid import ObjectIdentifier
 
 from emulator.clock import VirtualClock
 from emulator.device import Device
+from emulator.faults import HardwareFault
 from emulator.kinds import create_device
 from emulator.testkit import RemoteParties
 from gbcs.asn1 import encode_asn1
@@ -161,3 +162,20 @@ def test_ppmid_firmware_version(parties: RemoteParties) -> None:
     value = head.send(CS08, "ReadFirmwareVersionCommand", None, signed=False)
     assert value["responseCode"]["value"] == 0
     assert bytes.fromhex(value["firmwareVersion"]).decode() == head.device.profile.firmware_version
+
+
+def test_gpf_device_log_restore_with_a_hardware_fault(parties: RemoteParties) -> None:
+    head = Head(parties, "GPF")
+    head.device.arm_fault(HardwareFault())  # penultimate entry of two: the first fails
+    value = head.send(GCS59, "RestoreGPFDeviceLogCommand", {"deviceLog": [
+        {"deviceId": PPMID_1.hex(), "deviceType": PPMID_TYPE}, {"deviceId": GSME.hex(), "deviceType": TYPE2}]},
+        signed=False)
+    assert [o["restoreResult"]["value"] for o in value["restoreOutcomes"]] == [1, 0]
+    assert head.joined() == [(GSME.hex().upper(), TYPE2)]
+
+
+def test_firmware_version_read_with_a_hardware_fault(parties: RemoteParties) -> None:
+    head = Head(parties, "PPMID")
+    head.device.arm_fault(HardwareFault())
+    value = head.send(CS08, "ReadFirmwareVersionCommand", None, signed=False)
+    assert value == {"responseCode": {"value": 1, "name": None}}

@@ -33,6 +33,7 @@ from smetsim.keys.keystore import certificate_identity
 
 from ..alerts import FUTURE_DATED_FAILURE, FUTURE_DATED_SUCCESS
 from ..device import Device, Reply
+from ..faults import HardwareFault
 from ..registry import handles
 from ..security import Incoming
 from ..trust import ROLE_ACB, ROLE_SUPPLIER, USAGES, TrustAnchors, certificate_ski
@@ -194,15 +195,22 @@ def _seq_changes(control: dict[str, Any], authorising_role: int) -> list[dict[st
     return changes
 
 
-def execute_update(device: Device, command: dict[str, Any], mode: int) -> tuple[dict[str, Any], bool]:
-    """Replace the cells now: (UpdateSecurityCredentialsExecutionOutcome tree, every replacement succeeded)."""
+def execute_update(device: Device, command: dict[str, Any], mode: int,
+                   fault: HardwareFault | None = None) -> tuple[dict[str, Any], bool]:
+    """Replace the cells now: (UpdateSecurityCredentialsExecutionOutcome tree, every replacement succeeded).
+
+    With a hardware ``fault`` the replacement at its position is not made (status 10, the cell
+    unchanged); each replacement stands on its own, so the others still take effect.
+    """
     control = command["authorisingRemotePartyControl"]
     authorising_role, allowed = MODES[mode]
     security = device.security
     anchors: TrustAnchors = security.anchors
     outcomes = []
     replaced: dict[int, tuple[bytes | None, bytes]] = {}  # role -> (old EUI, new EUI)
-    for replacement in command["replacements"]:
+    replacements = command["replacements"]
+    failing = fault.index(len(replacements)) if fault is not None and replacements else None
+    for index, replacement in enumerate(replacements):
         target = replacement["targetTrustAnchorCell"]
         role = number(target["remotePartyRole"])
         usage = cell_usage(target)
@@ -210,7 +218,7 @@ def execute_update(device: Device, command: dict[str, Any], mode: int) -> tuple[
         old_eui = current.eui if current is not None else bytes(8)
         old_ski = (current.ski(usage) if current is not None and usage in USAGES else None) or b""
         party = None
-        if usage is not None and role in allowed and holds_cell(device, role, usage):
+        if usage is not None and role in allowed and holds_cell(device, role, usage) and index != failing:
             party = _new_party(replacement["replacementCertificate"]["der"], usage)
         if party is not None:
             anchors = anchors.replace_cell(role, usage, *party)
@@ -273,10 +281,10 @@ def update_security_credentials(device: Device, incoming: Incoming) -> Reply | N
     when = parse_generalized_time(when_text) if when_text else None
     if when is not None and when > device.now():
         alert_code = ALERT_CS02G if incoming.code in LOAD_CONTROLLER_CODES else ALERT_CS02B
-        originator = incoming.originator
+        originator, fault = incoming.originator, device.active_fault
 
-        def execute_later() -> None:
-            outcome, ok = execute_update(device, command, mode)
+        def execute_later() -> None:  # a fault present at receipt strikes at execution
+            outcome, ok = execute_update(device, command, mode, fault)
             send_alert(device, alert_code, FUTURE_DATED_SUCCESS if ok else FUTURE_DATED_FAILURE,
                        "UpdateSecurityCredentialsAlert",
                        {"alertCode": named(FUTURE_DATED_SUCCESS if ok else FUTURE_DATED_FAILURE),
@@ -284,5 +292,5 @@ def update_security_credentials(device: Device, incoming: Incoming) -> Reply | N
 
         schedule(device, target, when, execute_later)
         return reply("UpdateSecurityCredentialsResponse", {"commandAccepted": None})
-    outcome, _ = execute_update(device, command, mode)
+    outcome, _ = execute_update(device, command, mode, device.active_fault)
     return reply("UpdateSecurityCredentialsResponse", {"commandAccepted": None, "executionOutcome": outcome})

@@ -87,5 +87,7 @@ def read_firmware_version(device: Device, incoming: Incoming) -> Reply | None:
     """CS08: the running firmware version."""
     if command_tree(device, incoming, "ReadFirmwareVersionCommand") is None:
         return None
+    if fault_hits(device):  # the version could not be read: the failure code, no version
+        return reply("ReadFirmwareVersionResponse", {"responseCode": named(ASN1_FAILURE)})
     return reply("ReadFirmwareVersionResponse", {"firmwareVersion": firmware_version(device),
                                                  "responseCode": named(0)})

@@ -172,16 +172,20 @@ def read_join_details(device: Device, incoming: Incoming) -> Reply | None:
 
 @handles(kinds=("GPF",), codes=(0x008C,))
 def restore_device_log(device: Device, incoming: Incoming) -> Reply | None:
-    """GCS59: restore the GPF device log entry by entry (1: the table is full, 2: not a device type)."""
+    """GCS59: restore the GPF device log entry by entry (1: table full or hardware fault, 2: not a device type)."""
     command = command_value(device, incoming, "RestoreGPFDeviceLogCommand")
     if command is None:
         return None
     table = join_table(device).joined
     outcomes = []
-    for entry in command["deviceLog"]:
+    entries = command["deviceLog"]
+    failing = device.active_fault.index(len(entries)) if device.active_fault is not None and entries else None
+    for index, entry in enumerate(entries):
         eui = bytes.fromhex(entry["deviceId"])
         device_type = number(entry["deviceType"])
-        if device_type not in KIND_OF_TYPE or len(eui) != 8:
+        if index == failing:  # a hardware fault: this entry is not restored
+            result = ASN1_FAILURE
+        elif device_type not in KIND_OF_TYPE or len(eui) != 8:
             result = 2
         elif eui not in table and len(table) >= MAX_JOINED:
             result = 1
