@@ -47,18 +47,30 @@ def test_change_of_tenancy_is_kept_and_answered(parties: RemoteParties, gpf: Dev
 
 
 def test_profile_data_log_samples_are_encrypted(parties: RemoteParties, gpf: Device) -> None:
-    """GCS61: the standing half-hourly session of the profile, from the copy's consumption register."""
+    """GCS17: the standing half-hourly session of the profile, from the copy's consumption register."""
     earliest = int(gpf.now()) - EPOCH_2000 - 86_400
-    query = component(METERING, 0x01, 0, 0x08, fields={"sample_id": 1, "earliest_sample_time": earliest,
+    query = component(METERING, 0x01, 0, 0x08, fields={"sample_id": 0, "earliest_sample_time": earliest,
                                                         "sample_type": 0, "number_of_samples": 10})
-    tree = send(parties, gpf, 0x00A0, [query], 30)
+    tree = send(parties, gpf, 0x0078, [query], 30)
     comp = tree["components"][0]
     assert comp["control"] == 0x03 and comp["zcl"]["command"] == 0x07
     fields = decode_zcl_payload(METERING, comp["zcl"]["frame_control"], 0x07, tree["plaintexts"][0])["fields"]
     assert fields["number_of_samples"] == 10 and fields["samples"] == [60] * 10  # 120/h over 30 minutes
     unknown = component(METERING, 0x01, 0, 0x08, fields={"sample_id": 9, "earliest_sample_time": earliest,
                                                          "sample_type": 0, "number_of_samples": 10})
-    assert send(parties, gpf, 0x00A0, [unknown], 31)["components"][0]["zcl"]["fields"]["status"] == 0x8B
+    assert send(parties, gpf, 0x0078, [unknown], 31)["components"][0]["zcl"]["fields"]["status"] == 0x8B
+
+
+def test_daily_consumption_log_has_one_sample_a_day(parties: RemoteParties, gpf: Device) -> None:
+    """GCS61: the standing daily session; its interval (86,400 s) does not fit the uint16 field."""
+    earliest = int(gpf.now()) - EPOCH_2000 - 2 * 86_400
+    query = component(METERING, 0x01, 0, 0x08, fields={"sample_id": 1, "earliest_sample_time": earliest,
+                                                        "sample_type": 0, "number_of_samples": 5})
+    tree = send(parties, gpf, 0x00A0, [query], 32)
+    comp = tree["components"][0]
+    fields = decode_zcl_payload(METERING, comp["zcl"]["frame_control"], 0x07, tree["plaintexts"][0])["fields"]
+    assert fields["sample_request_interval"] == 0xFFFF
+    assert fields["samples"] == [120 * 24] * fields["number_of_samples"] and 1 <= fields["number_of_samples"] <= 2
 
 
 def test_snapshots_come_from_the_history(parties: RemoteParties, gpf: Device) -> None:

@@ -19,6 +19,7 @@ METERING = 0x0702
 SUMMATION, SUPPLY_STATUS = 0x0000, 0x0014
 INVALID_SAMPLE_ID = 0xFFFF
 MAX_SAMPLES = 0xFFFF
+MAX_INTERVAL = 0xFFFF  # the response's interval is a uint16 of seconds: a daily session reports its maximum
 
 
 def sessions(device: ZigbeeDevice) -> dict[int, dict[str, Any]]:
@@ -71,7 +72,8 @@ def get_sampled_data(device: ZigbeeDevice, incoming: Incoming, comp: dict[str, A
     samples = [(b - a) & 0xFFFFFF for a, b in zip(reads, reads[1:], strict=False)]
     return ZclResult(0x07, response_fc(comp["zcl"]["frame_control"], True), sensitive=True, fields={
         "sample_id": fields["sample_id"], "sample_start_time": start + first * interval,
-        "sample_type": session["type"], "sample_request_interval": interval, "number_of_samples": count,
+        "sample_type": session["type"], "sample_request_interval": min(interval, MAX_INTERVAL),
+        "number_of_samples": count,
         "samples": samples})
 
 
