@@ -22,9 +22,9 @@ GENERAL_LOG = 3
 # fields naming when a publish takes effect, in order of preference
 ACTIVATION_FIELDS = ("start_time", "implementation_date_time", "provider_change_implementation_time",
                      "implementation_time", "billing_period_start_time")
-# Get command (client to server) -> the publish (server to client) that answers it
+# Get command (client to server) -> the publish (server to client) that answers it (Get Current Price: gbz_price)
 GET_ANSWERS = {
-    (PRICE, 0x00): 0x00, (PRICE, 0x01): 0x00, (PRICE, 0x03): 0x01, (PRICE, 0x04): 0x02, (PRICE, 0x05): 0x03,
+    (PRICE, 0x01): 0x00, (PRICE, 0x03): 0x01, (PRICE, 0x04): 0x02, (PRICE, 0x05): 0x03,
     (PRICE, 0x06): 0x04, (PRICE, 0x07): 0x05, (PRICE, 0x08): 0x06, (PRICE, 0x0A): 0x08, (PRICE, 0x0B): 0x09,
     (CALENDAR, 0x00): 0x00, (CALENDAR, 0x01): 0x01, (CALENDAR, 0x02): 0x02, (CALENDAR, 0x03): 0x03,
     (CALENDAR, 0x04): 0x04,

@@ -32,7 +32,14 @@ from ..registry import handles
 from ..security import Incoming
 from ..zcl_model import INVALID_DATA_TYPE, UNSUPPORTED_ATTRIBUTE, ZclModel
 from ..zigbee import ZigbeeDevice
-from . import gbz_events, gbz_future, gbz_history, gbz_metering, gbz_prepayment  # noqa: F401  (they register handlers)
+from . import (  # noqa: F401  (they register handlers)
+    gbz_events,
+    gbz_future,
+    gbz_history,
+    gbz_metering,
+    gbz_prepayment,
+    gbz_price,
+)
 from .gbz_commands import keep_publish
 from .gbz_faults import faulted, not_processed
 from .gbz_frame import (
