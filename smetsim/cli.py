@@ -14,7 +14,7 @@ from gbcs.errors import DecodeError, EncodeError
 from gbcs.framing import parse_frame
 from gbcs.message import blank_result, decode_message, encode_message
 
-from . import __version__, hil_cli, mqtt_cli, prove_cli, scenario_cli, serve_cli
+from . import __version__, conformance_cli, hil_cli, mqtt_cli, prove_cli, scenario_cli, serve_cli
 from .inputs import iter_inputs
 from .keys import KeystoreError, load_keystore
 from .keys.keystore import USAGES
@@ -55,6 +55,8 @@ def main() -> None:
       smetsim keys init ./pki                             a test PKI (RTDS file layout)
       smetsim replay ../shared/corpus/rtds --keys ../shared/corpus/rtds-keystore \\
           --premises ../shared/corpus/rtds-premises.toml --out ./replay
+      smetsim conformance ./replay --keys ../shared/corpus/rtds-keystore \\
+          --reference ../shared/corpus/rtds
     """
 
 
@@ -296,6 +298,7 @@ main.add_command(serve_cli.serve)
 main.add_command(scenario_cli.scenario)
 main.add_command(hil_cli.hil)
 main.add_command(mqtt_cli.mqtt_serve)
+main.add_command(conformance_cli.conformance)
 
 
 if __name__ == "__main__":  # pragma: no cover
