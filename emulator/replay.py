@@ -109,27 +109,41 @@ def load_premises(path: str | Path) -> Premises:
             raise ReplayError(f"{path}: [{table}] {text!r} is not an EUI-64 (16 hex digits)")
         return value
 
+    def table(name: str) -> dict[str, Any]:
+        value = data.get(name) or {}
+        if not isinstance(value, dict):
+            raise ReplayError(f"{path}: {name} must be a table ([{name}]), not {type(value).__name__}")
+        return value
+
     devices = {}
-    for key, kind in (data.get("devices") or {}).items():
+    for key, kind in table("devices").items():
         if kind not in KINDS:
             raise ReplayError(f"{path}: [devices] {key}: {kind!r} is not one of {', '.join(KINDS)}")
         devices[eui(key, "devices")] = kind
-    profiles = {eui(k, "profiles"): str(v) for k, v in (data.get("profiles") or {}).items()}
+    profiles = {eui(k, "profiles"): str(v) for k, v in table("profiles").items()}
     for key in profiles:
         if key not in devices:
             raise ReplayError(f"{path}: [profiles] {key.hex().upper()} is not in [devices]")
     anchors = {}
-    for role, value in (data.get("anchors") or {}).items():
+    for role, value in table("anchors").items():
         if not str(role).isdigit():
             raise ReplayError(f"{path}: [anchors] {role!r} is not a role code")
         anchors[int(role)] = eui(str(value), "anchors")
-    clock = data.get("clock") or {}
-    history = data.get("history") or {}
+    if not devices:
+        raise ReplayError(f"{path}: [devices] names no device (\"<EUI>\" = \"ESME\", ...)")
+    clock, history = table("clock"), table("history")
     days = history.get("commissioned_days_ago", DEFAULT_HISTORY_DAYS)
     if isinstance(days, bool) or not isinstance(days, int) or days < 0:
         raise ReplayError(f"{path}: [history] commissioned_days_ago: expected a whole number of days >= 0")
-    return Premises(devices, profiles, anchors, str(clock.get("start", DEFAULT_START)), int(clock.get("seed", 0)),
-                    days)
+    seed = clock.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ReplayError(f"{path}: [clock] seed: expected a whole number")
+    start = str(clock.get("start", DEFAULT_START))
+    try:
+        VirtualClock(start)
+    except (TypeError, ValueError):
+        raise ReplayError(f"{path}: [clock] start: {start!r} is not a date-time such as {DEFAULT_START}") from None
+    return Premises(devices, profiles, anchors, start, seed, days)
 
 
 class _Emulation:
@@ -294,7 +308,7 @@ def _replay_one(emulation: _Emulation, corpus: Path, path: Path, out: Path) -> d
     outcome["message_code"] = f"0x{frame.message_code:04X}"
     kind = emulation.premises.devices.get(frame.recipient)
     if kind is None:
-        outcome["error"] = "recipient is not a premises device"
+        outcome["error"] = f"recipient {outcome['recipient']} is not in the premises file's [devices]"
         return outcome
     outcome["kind"] = kind
     device, clock = emulation.device(frame.recipient, stem)

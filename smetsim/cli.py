@@ -191,6 +191,10 @@ def replay(corpus_dir: str, keys_dir: str, premises: str, out_dir: str) -> None:
       OUT_DIR/<folder>/<stem>_ALERT_<k>_GBCS.HEX      alerts raised until nothing is pending
       OUT_DIR/keys/<eui>-ds.pem, <eui>-ka.pem         the emulated devices' certificates
       OUT_DIR/summary.json                            counts and per-command outcomes
+
+    A command that cannot be replayed (unreadable, or for an EUI the premises file does
+    not name) is listed on stderr and in summary.json; the others are replayed all the same.
+    Check the output with `smetsim conformance OUT_DIR --keys DIR --reference CORPUS_DIR`.
     """
     from emulator.replay import replay as run_replay
 
@@ -204,7 +208,10 @@ def replay(corpus_dir: str, keys_dir: str, premises: str, out_dir: str) -> None:
         except (ValueError, OSError) as exc:
             raise click.UsageError(str(exc)) from None
     counts = {key: value for key, value in summary.items() if isinstance(value, int)}
+    counts["errors"] = len(summary["errors"])
     click.echo(" ".join(f"{key}={value}" for key, value in counts.items()))
+    for error in summary["errors"]:  # the other commands were still replayed
+        click.echo(f"smetsim replay: not replayed: {error}", err=True)
     click.echo(f"summary: {Path(out_dir) / 'summary.json'}")
 
 

@@ -1,7 +1,8 @@
 """Replay of the whole RTDS corpus against emulated devices, checked by emulator.conformance.
 
-One test, so the corpus runs once.  The conformance numbers are printed; the assertions keep
-them from regressing below what the emulator reaches today.
+One test replays the whole corpus, so it runs once.  The conformance numbers are printed;
+the assertions keep them from regressing below what the emulator reaches today.  Bad
+inputs to `smetsim replay` are named errors, never a traceback.
 """
 
 from __future__ import annotations
@@ -9,8 +10,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
 from emulator.conformance import verify_output
 from emulator.replay import replay
+from smetsim.cli import main
 
 # what the emulator reaches on the visible corpus; raise these when it does better
 MIN_CONFORMING_RESPONSES = 366  # strict: array lengths and decrypted plaintexts compared too
@@ -41,3 +46,40 @@ def test_replay_rtds_corpus(corpus: Path, tmp_path: Path) -> None:
     assert conformance["conforming"] >= MIN_CONFORMING_RESPONSES
     assert conformance["conforming_state_tolerant"] >= MIN_CONFORMING_STATE_TOLERANT
     assert conformance["matched_alerts"] >= MIN_MATCHED_ALERTS
+
+
+BAD_PREMISES = [
+    ("devices = 3\n", "devices must be a table"),
+    ("[devices]\n", "names no device"),
+    ('[devices]\n"00DB1234567890A1" = "GSME"\n[clock]\nstart = "yesterday"\n', "[clock] start"),
+    ('[devices]\n"00DB1234567890A1" = "GSME"\n[clock]\nseed = "x"\n', "[clock] seed"),
+    ('[devices]\n"00DB1234567890A1" = "XYZ"\n', "is not one of"),
+    ("not toml [\n", "Expected"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD_PREMISES)
+def test_bad_premises_files_are_named_errors(corpus: Path, tmp_path: Path, text: str, message: str) -> None:
+    premises = tmp_path / "premises.toml"
+    premises.write_text(text)
+    result = CliRunner().invoke(main, ["replay", str(corpus / "rtds" / "4.1.1_ECS17b"), "--keys",
+                                       str(corpus / "rtds-keystore"), "--premises", str(premises),
+                                       "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+
+
+def test_commands_that_cannot_be_replayed_are_listed_and_the_rest_replayed(corpus: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "corpus" / "x"
+    folder.mkdir(parents=True)
+    (folder / "A_SUCCESS_COMMAND_GBCS.HEX").write_text("ZZZZ\n")
+    for source in sorted((corpus / "rtds" / "4.1.1_ECS17b").glob("*_COMMAND_GBCS.HEX")):
+        (folder / source.name).write_text(source.read_text())
+    premises = tmp_path / "premises.toml"
+    premises.write_text('[devices]\n"00DB1234567890A0" = "ESME"\n')
+    result = CliRunner().invoke(main, ["replay", str(tmp_path / "corpus"), "--keys",
+                                                       str(corpus / "rtds-keystore"), "--premises", str(premises),
+                                                       "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0
+    assert "errors=1" in result.stdout and "not replayed: x/A_SUCCESS_COMMAND_GBCS.HEX" in result.stderr
+    replayed = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert replayed["responses"] == replayed["commands"] - 1 >= 1
