@@ -39,9 +39,11 @@ def conformance(out_dir: str, keys_dir: str, reference_dir: str | None, as_json:
     Exit status: 0 when every file verifies (and, with --strict, every response conforms),
     1 otherwise, 2 for bad arguments.
     """
-    from emulator.conformance import verify_output
+    from emulator.conformance import Keystore, verify_output
 
     out = Path(out_dir)
+    if not any(True for _ in Keystore.load(keys_dir).euis()):
+        raise click.UsageError(f"{keys_dir} holds no certificates (<eui>-ds.pem / <eui>-ka.pem): not a key store")
     if not any(out.rglob("*_GBCS.HEX")):
         raise click.UsageError(f"no *_GBCS.HEX files below {out_dir}: run smetsim replay first")
     try:

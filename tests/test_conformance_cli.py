@@ -58,3 +58,11 @@ def test_a_tampered_response_does_not_verify(corpus: Path, tmp_path: Path) -> No
 def test_an_empty_directory_is_a_usage_error(corpus: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["conformance", str(tmp_path), "--keys", str(corpus / "rtds-keystore")])
     assert result.exit_code == 2 and "run smetsim replay first" in result.output
+
+
+def test_a_directory_without_certificates_is_not_a_key_store(corpus: Path, tmp_path: Path) -> None:
+    _, out, _ = _replayed(corpus, tmp_path)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = CliRunner().invoke(main, ["conformance", str(out), "--keys", str(empty)])
+    assert result.exit_code == 2 and "not a key store" in result.output
