@@ -7,13 +7,17 @@ fails at one of the command's requests:
 * the requests before it execute normally;
 * the faulted request does not take effect and is answered with the failure of its payload
   type: DLMS data-access-result / action-result 1 "hardware fault" with null data, ZCL status
-  0xC0 HARDWARE_FAILURE (a Default Response, or the failing record of a Read Attributes
-  Response), or the use case's failure code in an ASN.1 response;
+  0xC0 HARDWARE_FAILURE (a Default Response, the use case's failure form of a specific
+  response, or in a Read Attributes Response its first record), or the use case's failure
+  code in an ASN.1 response (for ASN.1 use cases with a list, such as CS02b replacements or
+  GCS59 entries, the item at the position fails and the others stand);
 * the requests after it are not executed: DLMS result 250 "other reason" with null data, and
   for GBZ a Default Response for command 0xFF with status FAILURE, as devices answer the
   components they did not process;
-* a command that fails on its own content (a bad UTRN, an unknown key usage ...) answers
-  that failure: the fault only hits a command that would otherwise succeed.
+* a GBZ component or ASN.1 command that fails on its own content (a bad UTRN, an unknown
+  key usage ...) answers that failure: the fault only hits one that would otherwise succeed.
+  A DLMS request at the position is not executed at all, so it answers the hardware fault
+  whatever its content; an earlier request's own failure still stands.
 
 Which request fails is the fault's ``position``: ``"first"``, ``"last"``, ``"penultimate"``
 (the default: the request before the last, or the only one) or a 0-based index (clamped to

@@ -4,7 +4,9 @@ A profile names the device kind, manufacturer and model, the firmware (version a
 hash), the GBCS version (default "3.2"), which use cases the model supports, its initial
 state (COSEM attribute values in the A-XDR tree form of docs/tree-format.md) and behaviour
 knobs: response delay and jitter, clock offset and drift, and the alerts it raises.
-``extends = "<other profile>"`` starts from another profile of the same directory.
+``extends = "<other profile>"`` starts from another profile of the same directory (else a
+shipped one of ``firmware_profiles/``).  A table or key the profile format does not know is
+an error naming it.
 Every error names the file and the key.
 """
 
@@ -141,7 +143,10 @@ def _read(path: Path, seen: tuple[Path, ...] = (), stamps: list[tuple[Path, int,
         return data
     if not isinstance(parent, str):
         raise ProfileError(f"{path}: extends: expected a profile name")
-    return _merge(_read(path.parent / f"{parent}.toml", (*seen, path), stamps), data)
+    base = path.parent / f"{parent}.toml"
+    if not base.exists() and (PROFILE_DIR / f"{parent}.toml").exists():
+        base = PROFILE_DIR / f"{parent}.toml"  # a lab's profile kept elsewhere extends a shipped one
+    return _merge(_read(base, (*seen, path), stamps), data)
 
 
 def _stamp(path: Path) -> tuple[Path, int, int]:
@@ -223,8 +228,37 @@ def _state(path: Path, table: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
+# The tables a profile may have and, for tables with fixed keys, those keys (None: free-form keys)
+KNOWN_KEYS: dict[str, frozenset[str] | None] = {
+    "device": frozenset({"kind", "manufacturer", "manufacturer_id", "model", "model_id", "variant",
+                         "gbcs_version", "smets_version", "auto_objects", "auxiliary_controllers"}),
+    "firmware": frozenset({"version", "image_hash"}),
+    "use_cases": frozenset({"supported", "unsupported"}),
+    "behaviour": frozenset({"response_delay", "response_jitter", "clock_offset", "clock_drift_ppm"}),
+    "alerts": frozenset({"enabled", "disabled", "unsupported", *DEFAULT_SECURITY_ALERTS}),
+    "history": frozenset({"commissioned_days_ago", "import_kw", "export_kw", "shape", "billing_logs",
+                          "billing_day"}),
+    "zcl_history": frozenset({"days", "samples", "event_configuration"}),
+    "gpf": frozenset({"gsme_profile"}),
+    "state": None, "zcl": None, "zcl_rates": None, "zcl_publish": None,
+}
+
+
+def check_keys(data: dict[str, Any], path: Path) -> None:
+    """A misspelt table or key is an error naming it (it would otherwise be ignored)."""
+    for table, value in data.items():
+        if table not in KNOWN_KEYS:
+            raise ProfileError(f"{path}: [{table}] is not a profile table (known: {', '.join(sorted(KNOWN_KEYS))})")
+        keys = KNOWN_KEYS[table]
+        if keys is not None and isinstance(value, dict):
+            unknown = sorted(set(value) - keys)
+            if unknown:
+                raise ProfileError(f"{path}: [{table}] {unknown[0]}: unknown key (known: {', '.join(sorted(keys))})")
+
+
 def parse_profile(data: dict[str, Any], path: Path) -> Profile:
     """Check and convert the tables of one profile file."""
+    check_keys(data, path)
     device = _Reader(path, "device", data.get("device"))
     kind = device.get("kind", str, required=True)
     if kind not in KINDS:
@@ -245,9 +279,6 @@ def parse_profile(data: dict[str, Any], path: Path) -> Profile:
         code = alerts.code(name)
         if code is not None:
             security[name] = code
-    unknown = set(alerts.table) - set(DEFAULT_SECURITY_ALERTS) - {"enabled", "disabled", "unsupported"}
-    if unknown:
-        raise alerts.fail(sorted(unknown)[0], "unknown key")
     aux = tuple(device.get("auxiliary_controllers", list, []))
     for item in aux:
         if item not in AUX_CONTROLLER_KINDS:

@@ -7,6 +7,7 @@ from test_emulator_gsme import component, read, records, send
 
 from emulator.clock import VirtualClock
 from emulator.device import Device
+from emulator.history import set_age
 from emulator.kinds import create_device
 from emulator.testkit import RemoteParties
 from gbcs.gbz.zcl import decode_zcl_payload
@@ -81,3 +82,12 @@ def test_snapshots_come_from_the_history(parties: RemoteParties, gpf: Device) ->
     tree = send(parties, gpf, 0x0096, comps, 40)
     assert [c["control"] & 0x02 for c in tree["components"]] == [2, 2, 0]  # two days of history
     assert tree["components"][2]["zcl"]["fields"]["status"] == 0x8B
+
+
+def test_an_age_of_zero_days_means_no_snapshots(parties: RemoteParties, gpf: Device) -> None:
+    set_age(gpf, 0)  # commissioned at the clock's start: no midnight has passed since
+    now = int(gpf.now()) - EPOCH_2000
+    query = component(PREPAYMENT, 0x01, 0, 0x07, fields={"earliest_start_time": now - 5 * 86_400,
+                                                         "latest_end_time": now, "snapshot_offset": 0,
+                                                         "snapshot_cause": 1})
+    assert send(parties, gpf, 0x0096, [query], 41)["components"][0]["zcl"]["fields"]["status"] == 0x8B

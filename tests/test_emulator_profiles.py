@@ -50,6 +50,9 @@ def test_supported_use_cases_follow_the_kind_and_the_patterns(tmp_path: Path) ->
         ('[device]\nkind = "ESME"\nauxiliary_controllers = ["TOASTER"]\n', "[device] auxiliary_controllers"),
         ("not toml [", "not valid TOML"),
         ('extends = "missing"\n', "missing.toml: cannot read"),
+        ('[device]\nkind = "ESME"\n[behaviour]\nresponse_dealy = 1\n', "[behaviour] response_dealy: unknown key"),
+        ('[device]\nkind = "ESME"\nmodle = "x"\n', "[device] modle: unknown key"),
+        ('[device]\nkind = "ESME"\n[behavior]\nresponse_delay = 1\n', "[behavior] is not a profile table"),
     ],
 )
 def test_errors_name_the_file_and_the_key(tmp_path: Path, text: str, where: str) -> None:
@@ -89,3 +92,11 @@ def test_registry_prefers_a_code_handler_over_the_payload_handler() -> None:
     with pytest.raises(ValueError):
         registry.handles(kinds=("TESTKIND",), codes=(0x0052,))(generic)
     assert 0x0052 in registry.registered_codes("TESTKIND")
+
+
+def test_a_profile_kept_elsewhere_extends_a_shipped_one(tmp_path: Path) -> None:
+    (tmp_path / "acme.toml").write_text('extends = "generic-esme"\n[device]\nmodel = "ACME E1"\n'
+                                        '[firmware]\nversion = "2.3.1"\n')
+    acme = load_profile(tmp_path / "acme.toml")
+    assert (acme.kind, acme.model, acme.firmware_version) == ("ESME", "ACME E1", "2.3.1")
+    assert acme.state == generic_profile("ESME").state

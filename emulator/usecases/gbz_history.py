@@ -32,10 +32,12 @@ def history_days(device: ZigbeeDevice) -> int:
     commissioned_days_ago``) when it has one, else the profile's ``[zcl_history] days``.
     """
     from ..gsme import zcl_history
-    from ..history import AGE_KEY, profile_age
+    from ..history import AGE_KEY, history_table, profile_age
 
-    age = device.gbz_state.get(AGE_KEY) or profile_age(device.profile.path)
-    return int(age or zcl_history(device.profile.path).get("days", 0))
+    age = device.gbz_state.get(AGE_KEY)
+    if age is None and "commissioned_days_ago" in history_table(device.profile.path):
+        age = profile_age(device.profile.path)
+    return int(age if age is not None else zcl_history(device.profile.path).get("days", 0))
 
 
 def snapshot_times(device: ZigbeeDevice, earliest: int, latest: int) -> list[int]:
