@@ -118,3 +118,24 @@ def test_each_party_configures_its_own_alert_codes(parties: RemoteParties, esme:
     mask = {"type": "bit-string", "bits": 512, "value": f"{(1 << 0xC4) << 256:0128X}"}  # clear bit 0xC4
     _run(parties, esme, 0x00B0, 30, [("set", 1, obis(33, 11), 2, mask)], role=3)  # ECS25b by the NO
     assert esme.raise_alert(0x81C4) is not None  # the supplier's alert of that bit is still sent
+
+
+@pytest.mark.parametrize("kind", ["GSME", "GPF"])
+def test_a_zigbee_device_reports_only_the_events_of_its_kind(kind: str) -> None:
+    """GCS20r over the whole non-critical group: gas events, not the ESME's or (for the GSME) the GPF's."""
+    from gbcs.framing import parse_frame
+    from gbcs.gbz import decode_gbz, encode_gbz
+
+    parties = RemoteParties()
+    device = create_device(kind, bytes.fromhex("00DB1234567890E1"), VirtualClock("2020-06-01T12:00:00Z"),
+                           parties.anchors)
+    component = {"control": 1, "cluster": 0x0708, "zcl": {"frame_control": 0x09, "sequence": 0, "command": 0x05,
+                                                           "fields": {"event_id": 0x81FF}}}
+    out = device.handle(parties.command(device, 0x00F1, encode_gbz({"profile": 0x0109, "components": [component]}),
+                                        10))
+    frame = parse_frame(out.response)
+    events = {e["event_id"] for e in decode_gbz(frame.content, frame.content_offset, 2, 0x00F1)
+              ["components"][0]["zcl"]["fields"]["events"]}
+    assert {0x81A1, 0x81B4, 0x81B5, 0x81B6, 0x81C5} <= events  # battery cover, gas flow, UTRN lock-out
+    assert not events & {0x81A2, 0x81A3, 0x81B7, 0x81B8, 0x81BB, 0x81C1}  # CH-ESME, phases, polarity, cover
+    assert (0x819D in events) == (kind == "GPF")  # GSME Command Not Retrieved: the GPF's event

@@ -3,8 +3,9 @@
 The event log is the device's :class:`~emulator.logs.DeviceLog` (general events, log id 3)
 and security log (log id 4).  Event configurations are kept per event id; an id whose low
 byte is 0xFF names every event of its group (the high byte).  The events a device knows
-are the GBCS alert / event codes (:func:`gbcs.codes.alert_codes`), configured from the
-profile's ``[zcl_history] event_configuration`` until a Set Event Configuration.
+are the GBCS alert / event codes (:func:`gbcs.codes.alert_codes`) but those of other kinds
+of device (:func:`known_events`), configured from the profile's ``[zcl_history]
+event_configuration`` until a Set Event Configuration.
 """
 
 from __future__ import annotations
@@ -26,13 +27,27 @@ ALL_IN_GROUP = 0xFF
 MAX_PER_COMPONENT = 20
 
 
+# Events that belong to other kinds of device, by their GBCS names: electricity metering
+# (the 0x80xx voltage, current and power-factor events, phase sequence, polarity, reverse
+# current, terminal cover), the Comms Hub's link to the ESME, and the GPF's own events.
+ELECTRICITY_EVENTS = frozenset({0x81A2, 0x81A3, 0x81B7, 0x81B8, 0x81BB, 0x81C1})
+GPF_EVENTS = frozenset({0x8071, 0x819D, 0x819E})
+
+
+def known_events(kind: str) -> list[int]:
+    """The event / alert codes a ZigBee device of ``kind`` has a configuration for."""
+    own = GPF_EVENTS if kind == "GPF" else frozenset()
+    return [code for code in alert_codes()
+            if code in own or not (code >> 8 == 0x80 or code in ELECTRICITY_EVENTS or code in GPF_EVENTS)]
+
+
 def _configurations(device: ZigbeeDevice) -> dict[int, int]:
     found = device.gbz_state.get("event_configuration")
     if found is None:
         from ..gsme import zcl_history
 
         default = int(zcl_history(device.profile.path).get("event_configuration", 0))
-        found = {code: default for code in alert_codes()}
+        found = {code: default for code in known_events(device.profile.kind)}
         device.gbz_state["event_configuration"] = found
     return found
 
