@@ -14,7 +14,9 @@ creation) has a history from its consumption model (emulator/history.py): the en
 (1-0:1.8.0 / 2.8.0) count from commissioning, and the periodic profiles (half-hour and daily
 logs) hold one row per period since then, generated when read; the billing data logs are captured
 at the billing calendar dates, and the event log starts with Device commissioned (0x8F69) and a
-Billing Data Log Updated (0x8F0A) per billing date.
+Billing Data Log Updated (0x8F0A) per billing date.  The firmware identifier and version
+objects (0-0:0.2.0.255, 0-0:0.2.1.255) read as the firmware the meter runs: the profile's
+``[firmware] version`` until a CS06 activation changes it.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ TOKEN_GATEWAY_CLASS = 115
 REGISTER_CLASS = 3
 DEVICE_COMMISSIONED, BILLING_DATA_LOG_UPDATED = 0x8F69, 0x8F0A  # event codes (GBCS alert / event list)
 IMPORT, EXPORT = 1, 2  # OBIS C of the active energy import / export registers
+# active firmware identifier and version (ECS52): they read as the firmware the meter runs
+FIRMWARE_OBJECTS = frozenset({bytes((0, 0, 0, 2, 0, 255)), bytes((0, 0, 0, 2, 1, 255))})
 
 
 class Esme(CosemDevice):
@@ -143,6 +147,10 @@ class Esme(CosemDevice):
         return structure(*cells)
 
     def read(self, obj: CosemObject, attribute: int) -> Node:
+        if obj.class_id == 1 and attribute == 2 and obj.obis in FIRMWARE_OBJECTS:
+            from .usecases.asn1_firmware import firmware_version
+
+            return node("octet-string", firmware_version(self))
         log = self._log_of(obj)
         if log is not None and attribute in (2, 7):
             past = self._past_events() if log is self.event_log else []

@@ -25,7 +25,7 @@ from emulator.faults import HardwareFault
 from emulator.kinds import create_device
 from emulator.profiles import generic_profile
 from emulator.replay import replay
-from emulator.testkit import RemoteParties
+from emulator.testkit import RemoteParties, access_request
 from gbcs.asn1 import ASN1_MESSAGE_CODES, encode_asn1
 from gbcs.crypto import KeystoreView, secure_message
 from gbcs.framing import parse_frame
@@ -348,6 +348,10 @@ def test_firmware_activation_checks_the_image_hash(parties: RemoteParties) -> No
                          "value": {"manufacturerImageHash": bytes(range(32)).hex(), "originatorCounter": 2}})
     outcome = _payload(_accepted(device, parties.command(device, 0x0012, right, 11, signed=True)))["value"]["value"]
     assert outcome["responseCode"]["value"] == 0 and bytes.fromhex(outcome["firmwareVersion"]) == b"2.0.0"
+    # ECS52 reads the version the meter runs, as CS06 reported it
+    ecs52 = access_request(12, [("get", 1, bytes.fromhex("0000000201FF"), 2, {"type": "null"})])
+    read = _payload(_accepted(device, parties.command(device, 0x0059, ecs52, 12)))
+    assert read["data"] == [{"type": "octet-string", "value": outcome["firmwareVersion"]}]
 
 
 def test_hardware_fault_leaves_one_cell_unchanged(parties: RemoteParties, new_supplier: NewParty) -> None:
