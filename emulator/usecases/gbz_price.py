@@ -53,12 +53,12 @@ def day_id_at(device: ZigbeeDevice, day: dt.date) -> int | None:
             if _matches(special.get("special_day_date", ""), day):
                 return special.get("day_id_ref")
     seasons = [s for kept in model.kept(CALENDAR, PUBLISH_SEASONS) for s in kept.get("seasons") or ()]
-    started = [(start, s) for s in seasons if (start := _season_start(s.get("season_start_date", ""), day))]
-    current = [s for start, s in sorted(started, key=lambda item: item[0]) if start <= day] or \
-              [s for _, s in sorted(started, key=lambda item: item[0])][-1:]  # before the first: last year's last
-    if not current:
+    ordered = sorted(((start, s) for s in seasons if (start := _season_start(s.get("season_start_date", ""), day))),
+                     key=lambda item: item[0])
+    if not ordered:
         return None
-    week_id = current[-1].get("week_id_ref")
+    begun = [s for start, s in ordered if start <= day]
+    week_id = (begun[-1] if begun else ordered[-1][1]).get("week_id_ref")  # before the first: last year's last
     for week in model.kept(CALENDAR, PUBLISH_WEEK):
         if week.get("week_id") == week_id:
             return week.get(f"day_id_ref_{WEEKDAYS[day.weekday()]}")
