@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from emulator.clock import VirtualClock
 from emulator.kinds import create_device
 from emulator.profiles import load_profile
 from emulator.testkit import RemoteParties
+from emulator.usecases.gbz_price import CALENDAR, day_id_at
 from tests.test_emulator_gsme import component, send
 
 EUI = bytes.fromhex("00DB1234567890F1")
@@ -45,3 +48,21 @@ def test_current_price_follows_the_calendar(device_time: str, tier: int, price: 
 def test_no_tariff_no_price() -> None:
     zcl = _price("2020-06-01T12:00:00Z", "gsme-unconfigured")
     assert zcl["command_name"] == "DefaultResponse" and zcl["fields"]["status"] == 0x8B
+
+
+@pytest.mark.parametrize(("date", "day_id"), [
+    ("2020-02-03T12:00:00Z", 1),   # before the first season start of the year: last year's winter
+    ("2020-06-01T12:00:00Z", 3),   # summer (from 1 April)
+    ("2020-11-02T12:00:00Z", 1),   # winter (from 1 October)
+])
+def test_the_season_of_the_date_picks_the_week_profile(date: str, day_id: int) -> None:
+    """Two seasons, each with its own week profile; all three dates are Mondays."""
+    parties = RemoteParties()
+    device = create_device(load_profile("generic-gsme"), EUI, VirtualClock(date), parties.anchors)
+    model = device.model_for(CALENDAR)
+    model.keep(CALENDAR, 0x03, {"seasons": [{"season_start_date": "FF0A01FF", "week_id_ref": 1},
+                                             {"season_start_date": "FF0401FF", "week_id_ref": 2}]})
+    model.keep(CALENDAR, 0x02, {"week_id": 2, **{f"day_id_ref_{d}": 3 for d in
+                                                 ("monday", "tuesday", "wednesday", "thursday", "friday",
+                                                  "saturday", "sunday")}})
+    assert day_id_at(device, dt.datetime.fromisoformat(date.replace("Z", "+00:00")).date()) == day_id
