@@ -17,7 +17,8 @@ For each ``*_COMMAND_GBCS.HEX`` below the corpus directory:
   (emulator/history.py); a GSME / GPF keeps its profile's history;
 * a device without a ``[profiles]`` entry is the model an RTDS variant name asks for
   (:data:`VARIANT_PROFILES`): a twin-element ESME (``esme-twin``) for ``TWIN`` variants, a
-  GSME nothing has been published to yet (``gsme-unconfigured``) for ``NOT_FOUND`` ones;
+  GSME nothing has been published to yet (``gsme-unconfigured``, and ``gpf-unconfigured`` for
+  its GPF) for ``NOT_FOUND`` ones;
 * an RTDS negative variant (a command file whose name carries the ``ERROR`` token) is
   executed with the default hardware fault of :mod:`emulator.faults` armed: RTDS marks
   the variants in which the device fails that way, and their commands are as valid as the
@@ -72,7 +73,8 @@ DEFAULT_HISTORY_DAYS = 400
 # answer cause-filtered reads (GCS15b) with snapshots a real GSME would not have taken.
 METER_KINDS = ("ESME", "SAPC")
 # RTDS variant names that say which device model a command is for: (kind, name token) -> profile
-VARIANT_PROFILES = {("ESME", "TWIN"): "esme-twin", ("GSME", "NOT_FOUND"): "gsme-unconfigured"}
+VARIANT_PROFILES = {("ESME", "TWIN"): "esme-twin", ("GSME", "NOT_FOUND"): "gsme-unconfigured",
+                    ("GPF", "NOT_FOUND"): "gpf-unconfigured"}
 Progress = Callable[[int, int, str], None]
 
 
@@ -312,6 +314,7 @@ def _replay_one(emulation: _Emulation, corpus: Path, path: Path, out: Path) -> d
         return outcome
     outcome["kind"] = kind
     device, clock = emulation.device(frame.recipient, stem)
+    outcome["profile"] = device.profile.name
     try:
         command = emulation.remac(raw)
     except Exception as exc:  # reported per command

@@ -83,3 +83,22 @@ def test_commands_that_cannot_be_replayed_are_listed_and_the_rest_replayed(corpu
     assert "errors=1" in result.stdout and "not replayed: x/A_SUCCESS_COMMAND_GBCS.HEX" in result.stderr
     replayed = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert replayed["responses"] == replayed["commands"] - 1 >= 1
+
+
+@pytest.mark.parametrize(("pattern", "token", "profile"), [
+    ("4.1.1_GCS13a/*_SUCCESS_RELIABLE_GPF*", "NOT_FOUND", {"00DB1234567890A3": "gpf-unconfigured"}),
+    ("4.3_GCS14/*_SUCCESS*", "NOT_FOUND", {"00DB1234567890A1": "gsme-unconfigured"}),
+    ("4.1.1_ECS17b/*_SINGLE_SUCCESS*", "TWIN", {"00DB1234567890A0": "esme-twin"}),
+    ("4.1.1_ECS17b/*_SINGLE_SUCCESS*", "SUCCESS", {"00DB1234567890A0": "generic-esme"}),
+])
+def test_variant_names_choose_the_device_model(corpus: Path, tmp_path: Path, pattern: str, token: str,
+                                               profile: dict[str, str]) -> None:
+    """An RTDS variant token picks the model of the recipient's kind; summary.json names it."""
+    folder = tmp_path / "corpus" / pattern.split("/")[0]
+    folder.mkdir(parents=True)
+    for source in sorted((corpus / "rtds").glob(f"{pattern}_COMMAND_GBCS.HEX")):
+        stem = source.name.removesuffix("_COMMAND_GBCS.HEX").replace("_SINGLE", "").replace("_SUCCESS", f"_{token}", 1)
+        (folder / f"{stem}_COMMAND_GBCS.HEX").write_text(source.read_text())
+    summary = replay(tmp_path / "corpus", corpus / "rtds-keystore", corpus / "rtds-premises.toml", tmp_path / "out")
+    assert summary["errors"] == [] and summary["responses"] == summary["commands"] > 0
+    assert {o["recipient"]: o["profile"] for o in summary["outcomes"]} == profile
