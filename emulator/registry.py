@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .device import Device, Reply
+    from .profiles import Profile
     from .security import Incoming
 
 Handler = Callable[["Device", "Incoming"], "Reply | None"]
@@ -48,6 +49,11 @@ def find(kind: str, code: int, payload_type: str) -> Handler | None:
     if handler is None:
         handler = _by_payload.get((kind, payload_type))
     return handler
+
+
+def implements(profile: Profile, message_code: int, payload_type: str) -> bool:
+    """True when a device of ``profile`` supports the use case and something executes it."""
+    return profile.supports(message_code) and find(profile.dlms_kind, message_code, payload_type) is not None
 
 
 def registered_codes(kind: str) -> list[int]:

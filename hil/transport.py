@@ -266,8 +266,7 @@ class BridgedPremises:
             return True
         from emulator import registry
 
-        return profile.supports(message_code) and registry.find(profile.dlms_kind, message_code,
-                                                                payload_type) is not None
+        return registry.implements(profile, message_code, payload_type)
 
     def first_of(self, device_type: str, profile: str | None = None) -> bytes | None:
         """The EUI of the first device of a DUIS device type (and firmware profile, when given)."""

@@ -104,9 +104,7 @@ class EmulatedPremises:
         entry = self.devices.get(bytes(eui))
         if entry is None:
             return False
-        profile = entry.device.profile
-        return profile.supports(message_code) and registry.find(profile.dlms_kind, message_code,
-                                                                payload_type) is not None
+        return registry.implements(entry.device.profile, message_code, payload_type)
 
     def first_of(self, device_type: str, profile: str | None = None) -> bytes | None:
         """The EUI of the first device of a DUIS device type (and firmware profile, when given)."""
